@@ -1,0 +1,61 @@
+// swift-tools-version:6.0
+// Sluice: an OpenAI-compatible inference gateway. Module boundaries follow
+// ARCHITECTURE.md; dependencies only point down.
+import PackageDescription
+
+/// C kernels are built optimised even in debug builds: they are the hot loops
+/// and unoptimised SIMD code is 10-50x slower, which would make debug tests crawl.
+let kernelFlags: [CSetting] = [.unsafeFlags(["-O3", "-fno-math-errno"])]
+
+let package = Package(
+    name: "Sluice",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sluice", targets: ["sluice"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // MARK: C shims and system libraries
+        .target(name: "CSystem"),
+        .target(name: "CKernels", cSettings: kernelFlags),
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis",
+                       providers: [.apt(["libhiredis-dev"]), .brew(["hiredis"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+
+        // MARK: Libraries
+        .target(name: "SluiceHTTP", dependencies: ["CSystem"]),
+        .target(name: "SluiceAPI"),
+        .target(name: "SluiceEngine", dependencies: ["CKernels", "COpenBLAS"]),
+        .target(name: "SluiceScheduler"),
+        .target(name: "SluiceStore", dependencies: ["CHiredis", "COpenSSL"]),
+        .target(name: "SluiceUpstream", dependencies: ["CCurl"]),
+        .target(name: "SluiceGateway", dependencies: [
+            "SluiceHTTP", "SluiceAPI", "SluiceEngine", "SluiceScheduler", "SluiceStore", "SluiceUpstream",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "sluice", dependencies: [
+            "SluiceGateway", "SluiceEngine",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "SluiceTesting", dependencies: ["SluiceHTTP", "SluiceGateway"]),
+
+        // MARK: Tests (one target per library)
+        .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP", "SluiceTesting"]),
+        .testTarget(name: "SluiceAPITests", dependencies: ["SluiceAPI", "SluiceTesting"]),
+        .testTarget(name: "SluiceEngineTests", dependencies: ["SluiceEngine", "CKernels", "SluiceTesting"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "SluiceSchedulerTests", dependencies: ["SluiceScheduler", "SluiceTesting"]),
+        .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore", "SluiceTesting"]),
+        .testTarget(name: "SluiceGatewayTests", dependencies: ["SluiceGateway", "SluiceTesting"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

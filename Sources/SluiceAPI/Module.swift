@@ -1,0 +1,1 @@
+// SluiceAPI module. See ARCHITECTURE.md for its job and boundaries.

@@ -1,0 +1,1 @@
+// SluiceEngine module. See ARCHITECTURE.md for its job and boundaries.

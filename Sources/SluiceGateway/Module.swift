@@ -1,0 +1,1 @@
+// SluiceGateway module. See ARCHITECTURE.md for its job and boundaries.

@@ -1,0 +1,1 @@
+// SluiceHTTP module. See ARCHITECTURE.md for its job and boundaries.

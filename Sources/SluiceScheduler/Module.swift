@@ -1,0 +1,1 @@
+// SluiceScheduler module. See ARCHITECTURE.md for its job and boundaries.

@@ -1,0 +1,1 @@
+// SluiceTesting module. See ARCHITECTURE.md for its job and boundaries.

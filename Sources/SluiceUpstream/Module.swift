@@ -1,0 +1,2 @@
+// SluiceUpstream: client for remote OpenAI-compatible backends over libcurl.
+import CCurl

@@ -1,0 +1,4 @@
+import ArgumentParser
+import SluiceGateway
+
+SluiceCommand.main()

@@ -1,0 +1,8 @@
+import Testing
+@testable import SluiceEngine
+
+@Suite struct SluiceEngineSmokeTests {
+    @Test func moduleLinks() {
+        #expect(Bool(true))
+    }
+}

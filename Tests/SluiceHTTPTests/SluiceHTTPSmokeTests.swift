@@ -1,0 +1,8 @@
+import Testing
+@testable import SluiceHTTP
+
+@Suite struct SluiceHTTPSmokeTests {
+    @Test func moduleLinks() {
+        #expect(Bool(true))
+    }
+}
