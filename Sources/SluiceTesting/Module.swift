@@ -1,1 +1,0 @@
-// SluiceTesting module. See ARCHITECTURE.md for its job and boundaries.
