@@ -1,9 +1,14 @@
 import ArgumentParser
 
-struct SluiceCommand: ParsableCommand {
+@main
+struct SluiceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "OpenAI-compatible inference gateway.",
-        version: "0.1.0"
+        version: "0.1.0",
+        // Add new subcommands here (one line each).
+        subcommands: [
+            ServeCommand.self,
+        ]
     )
 }

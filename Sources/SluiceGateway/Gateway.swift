@@ -1,0 +1,52 @@
+import Logging
+import SluiceHTTP
+
+/// The composed server: configuration → model check → router with
+/// middleware → HTTP server. `start()` returns the bound port.
+public final class Gateway: Sendable {
+    public let configuration: GatewayConfiguration
+    public let models: [ServedModel]
+    let server: HTTPServer
+
+    /// - Parameters:
+    ///   - logger: where the access log goes (label `sluice.access`).
+    ///   - requestIDs: injected for deterministic tests.
+    ///   - created: `created` of the served model (Unix seconds).
+    public init(configuration: GatewayConfiguration, logger: Logger, requestIDs: RequestIDPolicy = .counting(),
+                created: Int) throws(GatewayError) {
+        self.configuration = configuration
+        models = [ServedModel(id: configuration.servedModelID, created: created)]
+        let middleware = RequestMiddleware(requestIDs: requestIDs, accessLogger: configuration.accessLog ? logger : nil,
+                                           now: { HTTPInstant.now() })
+        let router = Self.makeRouter(models: models, middleware: middleware)
+        server = HTTPServer(configuration: configuration.httpConfiguration, router: router,
+                            errorResponder: { error, head in middleware.errorResponse(error, head) })
+    }
+
+    static func makeRouter(models: [ServedModel], middleware: RequestMiddleware) -> HTTPRouter {
+        var router = HTTPRouter()
+        router.add(.get, "/health", middleware.wrap(BasicRoutes.health()))
+        router.add(.get, "/v1/models", middleware.wrap(BasicRoutes.models(models)))
+        return router
+    }
+
+    /// Checks the model file, then binds and starts serving. Returns the port.
+    @discardableResult
+    public func start() throws(GatewayError) -> Int {
+        _ = try ModelFileCheck.check(path: configuration.modelPath)
+        do {
+            return try server.start()
+        } catch {
+            throw GatewayError(.serverFailed, error.reason)
+        }
+    }
+
+    /// Graceful shutdown (see `HTTPServer.shutdown`), with the configured grace period.
+    public func shutdown() {
+        server.shutdown(gracePeriod: .seconds(configuration.shutdownGraceSeconds))
+    }
+
+    public func waitUntilStopped() async {
+        await server.waitUntilStopped()
+    }
+}

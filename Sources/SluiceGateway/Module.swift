@@ -1,1 +1,0 @@
-// SluiceGateway module. See ARCHITECTURE.md for its job and boundaries.

@@ -1,0 +1,83 @@
+import Logging
+import SluiceHTTP
+
+/// Wraps every handler (and the server's own error responses) with the
+/// cross-cutting parts: `x-request-id` on every response, and one access log
+/// line per request. A sync handler stays sync, so cheap routes keep their
+/// inline fast path.
+struct RequestMiddleware: Sendable {
+    let requestIDs: RequestIDPolicy
+    /// nil when the access log is off.
+    let accessLogger: Logger?
+    let now: @Sendable () -> HTTPInstant
+
+    func wrap(_ handler: HTTPHandler) -> HTTPHandler {
+        switch handler {
+        case .sync(let body):
+            return .sync { request in
+                let start = now()
+                let (request, id) = tagged(request)
+                var response = body(request)
+                return finish(&response, request.head, id, start)
+            }
+        case .async(let body):
+            return .async { request in
+                let start = now()
+                let (request, id) = tagged(request)
+                var response = await body(request)
+                return finish(&response, request.head, id, start)
+            }
+        }
+    }
+
+    /// The gateway's `HTTPErrorResponder`: OpenAI envelope, request id, access log.
+    func errorResponse(_ error: HTTPError, _ head: HTTPRequestHead?) -> HTTPResponse {
+        let start = now()
+        let id = requestIDs.id(for: head)
+        var response = OpenAIErrorEnvelope(error).response(status: error.status)
+        return finish(&response, head, id, start)
+    }
+
+    /// Gives the handler the request id it will answer with, as the
+    /// `x-request-id` header of the request.
+    func tagged(_ request: HTTPRequest) -> (HTTPRequest, String) {
+        let id = requestIDs.id(for: request.head)
+        var request = request
+        if request.head.headers[RequestIDPolicy.headerName] != id {
+            request.head.headers.replaceOrAdd(RequestIDPolicy.headerName, id)
+        }
+        return (request, id)
+    }
+
+    func finish(_ response: inout HTTPResponse, _ head: HTTPRequestHead?, _ id: String, _ start: HTTPInstant) -> HTTPResponse {
+        response.headers.replaceOrAdd(RequestIDPolicy.headerName, id)
+        guard let accessLogger else { return response }
+        switch response.body {
+        case .bytes(let bytes):
+            log(accessLogger, head, id, response.status, bytes: bytes.count, start: start, streamed: false)
+        case .stream(let options, let producer):
+            let head = head
+            let status = response.status
+            response.body = .stream(options) { writer in
+                defer { log(accessLogger, head, id, status, bytes: nil, start: start, streamed: true) }
+                try await producer(writer)
+            }
+        }
+        return response
+    }
+
+    func log(_ logger: Logger, _ head: HTTPRequestHead?, _ id: String, _ status: HTTPStatus, bytes: Int?, start: HTTPInstant, streamed: Bool) {
+        var metadata: Logger.Metadata = [
+            "request.id": .string(id),
+            "http.status": .stringConvertible(status.code),
+            "http.duration_us": .stringConvertible(Int(now().nanoseconds(since: start) / 1000)),
+        ]
+        if let head {
+            metadata["http.method"] = .string(head.method.rawValue)
+            metadata["http.path"] = .string(String(head.path))
+        }
+        if let bytes { metadata["http.response_bytes"] = .stringConvertible(bytes) }
+        if streamed { metadata["http.streamed"] = .stringConvertible(true) }
+        logger.info("request", metadata: metadata)
+    }
+}

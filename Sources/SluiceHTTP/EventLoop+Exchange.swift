@@ -1,0 +1,263 @@
+import CSystem
+import Glibc
+
+/// Reading requests, running handlers and writing responses on the loop thread.
+extension EventLoop {
+    // MARK: Reading
+
+    func readable(_ connection: Connection) {
+        let received = csys_recv(connection.id.fd, readBuffer.baseAddress, UInt(readBuffer.count))
+        if received == 0 {
+            // EOF. Mid-response this means the client is gone: cancel the handler.
+            closeConnection(connection)
+            return
+        }
+        if received < 0 {
+            if received != -Int(EAGAIN) && received != -Int(EINTR) { closeConnection(connection) }
+            return
+        }
+        if connection.lingerUntil != nil { return }  // discarding input until the client's FIN
+        connection.machine.received(UnsafeRawBufferPointer(rebasing: readBuffer[0..<received]), now: now)
+        process(connection)
+        flush(connection)
+    }
+
+    /// Runs the state machine's actions until it waits.
+    func process(_ connection: Connection) {
+        while isOpen(connection), !connection.closeAfterFlush {
+            switch connection.machine.nextAction(now: now) {
+            case .none:
+                if connection.machine.shouldPauseReading && !connection.readPaused { pauseReading(connection) }
+                return
+            case .sendContinue:
+                connection.output.append(contentsOf: HTTPResponseEncoder.continueResponse)
+            case .dispatch(let request):
+                dispatch(request, on: connection)
+            case .sendErrorAndClose(let error, let head):
+                sendErrorAndClose(connection, error, head)
+                return
+            case .close:
+                connection.closeAfterFlush = true
+                return
+            }
+        }
+    }
+
+    func pauseReading(_ connection: Connection) {
+        connection.readPaused = true
+        updateInterest(connection)
+    }
+
+    func resumeReading(_ connection: Connection) {
+        connection.readPaused = false
+        updateInterest(connection)
+    }
+
+    func updateInterest(_ connection: Connection) {
+        var events = csys_epollrdhup()
+        if !connection.readPaused { events |= csys_epollin() }
+        if connection.wantsWrite { events |= csys_epollout() }
+        _ = csys_epoll_mod(epollFD, connection.id.fd, events, Self.token(for: connection.id))
+    }
+
+    // MARK: Handlers
+
+    func dispatch(_ request: HTTPRequest, on connection: Connection) {
+        var request = request
+        switch context.router.resolve(request.head.method, path: request.head.path) {
+        case .notFound:
+            let response = context.errorResponder(HTTPError(.notFound, "no route for \(request.head.method) \(request.head.path)"), request.head)
+            writeResponse(response, for: request.head, on: connection, writer: nil)
+        case .methodNotAllowed(let allow):
+            var response = context.errorResponder(HTTPError(.methodNotAllowed, "method \(request.head.method) not allowed"), request.head)
+            response.headers.replaceOrAdd("Allow", allow.map(\.rawValue).joined(separator: ", "))
+            writeResponse(response, for: request.head, on: connection, writer: nil)
+        case .found(let handler, let parameters):
+            request.pathParameters = parameters
+            switch handler {
+            case .sync(let body):
+                // Cheap handlers run inline: no Task, no thread hop.
+                writeResponse(body(request), for: request.head, on: connection, writer: nil)
+            case .async(let body):
+                let writer = HTTPBodyWriter(sink: self, connection: connection.id)
+                connection.inFlight = writer
+                connection.inFlightHead = request.head
+                let request = request
+                connection.task = Task {
+                    let response = await body(request)
+                    writer.sink.submit(.respond(writer, response))
+                }
+            }
+        }
+    }
+
+    /// Encodes `response` for the request `head`; a stream starts its producer.
+    func writeResponse(_ response: HTTPResponse, for head: HTTPRequestHead, on connection: Connection, writer: HTTPBodyWriter?) {
+        let keepAlive = connection.machine.responseKeepsAlive && !response.headers.hasToken("close", in: "Connection")
+        switch response.body {
+        case .bytes:
+            encode(response, into: &connection.output, method: head.method, version: head.version, keepAlive: keepAlive)
+            completeResponse(connection, keepAlive: keepAlive)
+        case .stream(let options, let producer):
+            if head.method == .head || !response.status.mayHaveBody {
+                encodeStreamHead(response, into: &connection.output, framing: .chunked, version: head.version, keepAlive: keepAlive)
+                completeResponse(connection, keepAlive: keepAlive)
+                return
+            }
+            // HTTP/1.0 has no chunked coding: the body ends with the connection (RFC 9112 §6.3 (8)).
+            let framing: ResponseFraming = head.version.minor >= 1 ? .chunked : .closeDelimited
+            let streamKeepAlive = keepAlive && framing == .chunked
+            encodeStreamHead(response, into: &connection.output, framing: framing, version: head.version, keepAlive: streamKeepAlive)
+            let writer = writer ?? HTTPBodyWriter(sink: self, connection: connection.id)
+            connection.inFlight = writer
+            connection.inFlightHead = head
+            connection.stream = Connection.Stream(
+                options: options, keepAliveNanoseconds: options.keepAliveInterval.map { max(1, $0.nanosecondsClamped) },
+                framing: framing, keepAlive: streamKeepAlive, lastWrite: now)
+            connection.task = Task {
+                do {
+                    try await producer(writer)
+                    writer.finish(failed: false)
+                } catch {
+                    writer.finish(failed: true)
+                }
+            }
+        }
+    }
+
+    func encodeStreamHead(_ response: HTTPResponse, into out: inout [UInt8], framing: ResponseFraming, version: HTTPVersion, keepAlive: Bool) {
+        HTTPResponseEncoder.encodeHead(into: &out, status: response.status, headers: response.headers, framing: framing,
+                                       keepAlive: keepAlive, requestVersion: version, date: dateCache.date(atEpochSecond: csys_wall_seconds()))
+    }
+
+    /// Encodes a bytes response (HEAD: the head only, with the GET length).
+    func encode(_ response: HTTPResponse, into out: inout [UInt8], method: HTTPMethod, version: HTTPVersion, keepAlive: Bool) {
+        let bytes: [UInt8]
+        switch response.body {
+        case .bytes(let body): bytes = body
+        case .stream: bytes = []  // only server errors reach here, and they are never streamed
+        }
+        HTTPResponseEncoder.encodeHead(into: &out, status: response.status, headers: response.headers,
+                                       framing: .contentLength(bytes.count), keepAlive: keepAlive, requestVersion: version,
+                                       date: dateCache.date(atEpochSecond: csys_wall_seconds()))
+        if method != .head && response.status.mayHaveBody { out.append(contentsOf: bytes) }
+    }
+
+    func completeResponse(_ connection: Connection, keepAlive: Bool) {
+        connection.inFlight = nil
+        connection.inFlightHead = nil
+        connection.task = nil
+        connection.stream = nil
+        if case .close = connection.machine.responseCompleted(keepAlive: keepAlive, now: now) {
+            connection.closeAfterFlush = true
+        }
+    }
+
+    func sendErrorAndClose(_ connection: Connection, _ error: HTTPError, _ head: HTTPRequestHead?) {
+        let response = context.errorResponder(error, head)
+        encode(response, into: &connection.output, method: head?.method ?? .get, version: head?.version ?? .http1_1, keepAlive: false)
+        connection.closeAfterFlush = true
+        flush(connection)
+    }
+
+    // MARK: Commands from handlers
+
+    func perform(_ command: LoopCommand) {
+        switch command {
+        case .shutdown(let deadline):
+            beginShutdown(deadline: deadline)
+        case .respond(let writer, let response):
+            guard let connection = connection(writer.connection), connection.inFlight === writer,
+                  let head = connection.inFlightHead else { return }
+            writeResponse(response, for: head, on: connection, writer: writer)
+            afterResponseProgress(connection)
+        case .write(let writer, let bytes):
+            guard let connection = connection(writer.connection), connection.inFlight === writer, connection.stream != nil else { return }
+            appendStreamBytes(connection, bytes)
+            if connection.pendingOutputBytes > context.configuration.maxBufferedOutputBytes {
+                // The client is not reading: cut it off and cancel the producer.
+                closeConnection(connection)
+                return
+            }
+            flush(connection)
+        case .finish(let writer, let failed):
+            guard let connection = connection(writer.connection), connection.inFlight === writer, let stream = connection.stream else { return }
+            if failed {
+                // Mid-body the status cannot change: end the connection without the
+                // last chunk so the client sees the body as incomplete (RFC 9112 §8).
+                connection.stream = nil
+                connection.inFlight = nil
+                connection.task = nil
+                flushThenClose(connection)
+                return
+            }
+            if stream.framing == .chunked { connection.output.append(contentsOf: HTTPResponseEncoder.lastChunk) }
+            completeResponse(connection, keepAlive: stream.keepAlive)
+            afterResponseProgress(connection)
+        }
+    }
+
+    /// After an async response completed: serve pipelined requests, resume reading, write.
+    func afterResponseProgress(_ connection: Connection) {
+        if connection.inFlight == nil {
+            process(connection)
+            if connection.readPaused && !connection.machine.shouldPauseReading && isOpen(connection) { resumeReading(connection) }
+        }
+        flush(connection)
+    }
+
+    func appendStreamBytes(_ connection: Connection, _ bytes: [UInt8]) {
+        guard var stream = connection.stream, !bytes.isEmpty else { return }
+        if stream.framing == .chunked {
+            HTTPResponseEncoder.encodeChunk(into: &connection.output, bytes)
+        } else {
+            connection.output.append(contentsOf: bytes)
+        }
+        stream.lastWrite = now
+        connection.stream = stream
+    }
+
+    func flushThenClose(_ connection: Connection) {
+        connection.closeAfterFlush = true
+        flush(connection)
+    }
+
+    // MARK: Writing
+
+    /// Writes as much pending output as the socket takes; registers for
+    /// EPOLLOUT when it is full; performs a pending close once drained.
+    func flush(_ connection: Connection) {
+        guard isOpen(connection) else { return }
+        while connection.outputOffset < connection.output.count {
+            let sent = connection.output.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress else { return 0 }
+                return csys_send(connection.id.fd, base + connection.outputOffset, UInt(raw.count - connection.outputOffset))
+            }
+            if sent > 0 {
+                connection.outputOffset += sent
+                connection.lastWriteProgress = now
+            } else if sent == -Int(EAGAIN) || sent == -Int(EINTR) {
+                if sent == -Int(EINTR) { continue }
+                if !connection.wantsWrite {
+                    connection.wantsWrite = true
+                    updateInterest(connection)
+                }
+                return
+            } else {
+                closeConnection(connection)
+                return
+            }
+        }
+        if connection.output.capacity > 256 * 1024 {
+            connection.output = []
+        } else {
+            connection.output.removeAll(keepingCapacity: true)
+        }
+        connection.outputOffset = 0
+        if connection.wantsWrite {
+            connection.wantsWrite = false
+            updateInterest(connection)
+        }
+        if connection.closeAfterFlush { beginLingeringClose(connection) }
+    }
+}

@@ -1,1 +1,0 @@
-// SluiceHTTP module. See ARCHITECTURE.md for its job and boundaries.

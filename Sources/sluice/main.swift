@@ -1,4 +1,0 @@
-import ArgumentParser
-import SluiceGateway
-
-SluiceCommand.main()

@@ -1,8 +1,0 @@
-import Testing
-@testable import SluiceHTTP
-
-@Suite struct SluiceHTTPSmokeTests {
-    @Test func moduleLinks() {
-        #expect(Bool(true))
-    }
-}
