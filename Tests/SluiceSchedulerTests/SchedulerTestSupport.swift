@@ -76,12 +76,13 @@ enum FakeModel {
     }
 }
 
-/// Executes plans against simulated paged KV memory: every fed token is written to its slot
-/// (block table[p / blockSize], p % blockSize), and logits read the whole history back through the
-/// block table. A wrong table, a shared block with other content or a block reused while still
-/// owned changes the history read back, and so the sampled tokens.
+/// Executes plans against simulated paged KV memory. Like real KV, a slot depends on the whole
+/// history before it: each stores its token, its position and a hash of every token up to it,
+/// computed from what attention would read back through the block table. Reading a history
+/// back verifies that chain, so a wrong table, a block shared across different prefixes or a block
+/// reused while still owned is reported, and would also change the sampled tokens.
 struct FakeExecutor {
-    struct Slot: Equatable { var token: TokenID; var position: Int }
+    struct Slot: Equatable { var token: TokenID; var position: Int; var context: UInt64 }
     let blockSize: Int
     var memory: [[Slot?]]
     var stopAtEOS: Bool
@@ -93,30 +94,46 @@ struct FakeExecutor {
         self.stopAtEOS = stopAtEOS
     }
 
+    static func context(after previous: UInt64, token: TokenID) -> UInt64 {
+        (previous ^ UInt64(UInt32(bitPattern: token))) &* 0x0000_0100_0000_01b3 &+ 0x9e37
+    }
+
+    /// Reads positions 0..<end through the table, checking each slot's context chain.
+    private mutating func read(_ table: [BlockID], upTo end: Int, for id: SequenceID) -> (tokens: [TokenID], context: UInt64)? {
+        var tokens: [TokenID] = []
+        var context: UInt64 = 0
+        for position in 0..<end {
+            guard let slot = memory[Int(table[position / blockSize])][position % blockSize],
+                  slot.position == position, slot.context == Self.context(after: context, token: slot.token) else {
+                problems.append("\(id): KV slot for position \(position) missing or computed for another prefix")
+                return nil
+            }
+            tokens.append(slot.token)
+            context = slot.context
+        }
+        return (tokens, context)
+    }
+
     mutating func run(_ plan: StepPlan) -> StepOutput {
         var samples: [SequenceSample] = []
         for entry in plan.sequences {
+            let id = entry.sequenceID
             let end = entry.startPosition + entry.tokens.count
             guard entry.blockTable.count * blockSize >= end else {
-                problems.append("\(entry.sequenceID): table too short for position \(end)")
+                problems.append("\(id): table too short for position \(end)")
                 continue
             }
+            guard var (history, context) = read(entry.blockTable, upTo: entry.startPosition, for: id) else { continue }
             for (offset, token) in entry.tokens.enumerated() {
                 let position = entry.startPosition + offset
-                memory[Int(entry.blockTable[position / blockSize])][position % blockSize] = Slot(token: token, position: position)
+                context = Self.context(after: context, token: token)
+                memory[Int(entry.blockTable[position / blockSize])][position % blockSize] =
+                    Slot(token: token, position: position, context: context)
+                history.append(token)
             }
             guard entry.needsLogits else { continue }
-            var history: [TokenID] = []
-            for position in 0..<end {
-                guard let slot = memory[Int(entry.blockTable[position / blockSize])][position % blockSize],
-                      slot.position == position else {
-                    problems.append("\(entry.sequenceID): KV slot for position \(position) missing or misplaced")
-                    break
-                }
-                history.append(slot.token)
-            }
-            let token = FakeModel.next(history: history, choice: entry.sequenceID.choice)
-            samples.append(SequenceSample(sequenceID: entry.sequenceID, token: token,
+            let token = FakeModel.next(history: history, choice: id.choice)
+            samples.append(SequenceSample(sequenceID: id, token: token,
                                           finishReason: stopAtEOS && FakeModel.isEOS(token) ? .stop : nil))
         }
         return StepOutput(samples: samples)
