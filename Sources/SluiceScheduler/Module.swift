@@ -1,1 +1,0 @@
-// SluiceScheduler module. See ARCHITECTURE.md for its job and boundaries.

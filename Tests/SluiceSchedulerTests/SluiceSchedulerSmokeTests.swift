@@ -1,8 +1,0 @@
-import Testing
-@testable import SluiceScheduler
-
-@Suite struct SluiceSchedulerSmokeTests {
-    @Test func moduleLinks() {
-        #expect(Bool(true))
-    }
-}
