@@ -1,0 +1,244 @@
+import CHiredis
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One blocking hiredis context, used by exactly one pool thread.
+///
+/// hiredis 0.14.1 rules this class encodes:
+///  - a context whose call returned NULL has `err` set and "cannot be reused": it is
+///    freed and a new one is made (we never call `redisReconnect`, which in 0.14 also
+///    drops the socket timeout, hiredis #593 / PR #986);
+///  - `redisSetTimeout` is applied to every new context, and lowered for a command
+///    when less than the command timeout is left before the caller's deadline;
+///  - server errors (`NOSCRIPT`, `WRONGTYPE`) come back as error replies and leave the
+///    context usable.
+final class RedisConnection {
+    private let configuration: RedisConfiguration
+    private let scripts: [RedisScript]
+    private var context: UnsafeMutablePointer<redisContext>?
+    private var appliedTimeoutMicros: Int64 = 0
+    private var retryNotBefore: Int64 = 0
+    private var backoffMicros: Int64
+    /// Monotonic deadline of the job being run; set by the pool.
+    var deadline: Int64 = .max
+
+    init(configuration: RedisConfiguration, scripts: [RedisScript]) {
+        self.configuration = configuration
+        self.scripts = scripts
+        self.backoffMicros = configuration.initialBackoff.microseconds
+    }
+
+    deinit { close() }
+
+    func close() {
+        if let context { redisFree(context) }
+        context = nil
+    }
+
+    var isConnected: Bool { context != nil }
+
+    func command(_ command: RedisCommand) throws(StoreError) -> RedisReply {
+        let context = try prepare()
+        let started = MonotonicClock.nowMicros()
+        guard let sent = withArgv(command.arguments, { argc, argv, lengths in
+            redisCommandArgv(context, argc, argv, lengths)
+        }) else { throw StoreError(.invalidArgument, "empty Redis command") }
+        guard let raw = sent else { throw fail(context, started: started) }
+        let reply = raw.assumingMemoryBound(to: redisReply.self)
+        defer { freeReplyObject(raw) }
+        succeeded()
+        return RedisReply(copying: reply)
+    }
+
+    /// Sends all commands in one write and reads all replies (one round trip).
+    func pipeline(_ commands: [RedisCommand]) throws(StoreError) -> [RedisReply] {
+        guard !commands.isEmpty else { return [] }
+        let context = try prepare()
+        for command in commands {
+            guard let status = withArgv(command.arguments, { argc, argv, lengths in
+                redisAppendCommandArgv(context, argc, argv, lengths)
+            }) else { throw StoreError(.invalidArgument, "empty Redis command") }
+            guard status == REDIS_OK else { throw fail(context, started: MonotonicClock.nowMicros()) }
+        }
+        let started = MonotonicClock.nowMicros()
+        var replies: [RedisReply] = []
+        replies.reserveCapacity(commands.count)
+        for _ in commands {
+            var raw: UnsafeMutableRawPointer?
+            guard redisGetReply(context, &raw) == REDIS_OK, let raw else { throw fail(context, started: started) }
+            replies.append(RedisReply(copying: raw.assumingMemoryBound(to: redisReply.self)))
+            freeReplyObject(raw)
+        }
+        succeeded()
+        return replies
+    }
+
+    /// EVALSHA, and on NOSCRIPT (script cache flushed, Redis restarted, replica promoted)
+    /// EVAL with the source, which also puts it back in the cache.
+    func evaluate(_ script: RedisScript, keys: [[UInt8]], arguments: [[UInt8]]) throws(StoreError) -> RedisReply {
+        var tail: [[UInt8]] = [Array(String(keys.count).utf8)]
+        tail.append(contentsOf: keys)
+        tail.append(contentsOf: arguments)
+        let reply = try command(RedisCommand([Array("EVALSHA".utf8), Array(script.sha1.utf8)] + tail))
+        if case .error(let message) = reply, message.hasPrefix("NOSCRIPT") {
+            return try command(RedisCommand([Array("EVAL".utf8), Array(script.source.utf8)] + tail))
+        }
+        return reply
+    }
+
+    // MARK: Connection management
+
+    /// A usable context with the socket timeout fitted to the current deadline.
+    private func prepare() throws(StoreError) -> UnsafeMutablePointer<redisContext> {
+        let now = MonotonicClock.nowMicros()
+        let remaining = deadline - now
+        guard remaining > 0 else {
+            throw StoreError(.timeout, "Redis command timed out waiting for a connection")
+        }
+        let context = try connectIfNeeded(now: now, remaining: remaining)
+        let wanted = min(configuration.commandTimeout.microseconds, remaining)
+        if wanted != appliedTimeoutMicros {
+            guard redisSetTimeout(context, Self.timeval(micros: wanted)) == REDIS_OK else {
+                throw fail(context, started: now)
+            }
+            appliedTimeoutMicros = wanted
+        }
+        return context
+    }
+
+    private func connectIfNeeded(now: Int64, remaining: Int64) throws(StoreError) -> UnsafeMutablePointer<redisContext> {
+        if let context { return context }
+        guard now >= retryNotBefore else {
+            throw StoreError(.unavailable, "Redis at \(configuration.host):\(configuration.port) is unreachable "
+                                + "(reconnecting in \((retryNotBefore - now) / 1000) ms)")
+        }
+        let timeout = min(configuration.connectTimeout.microseconds, remaining)
+        guard let fresh = redisConnectWithTimeout(configuration.host, Int32(configuration.port),
+                                                  Self.timeval(micros: timeout)) else {
+            backOff()
+            throw StoreError(.unavailable, "cannot allocate a Redis context")
+        }
+        if fresh.pointee.err != 0 {
+            let message = Self.errorString(fresh)
+            redisFree(fresh)
+            backOff()
+            throw StoreError(.unavailable, "cannot connect to Redis at \(configuration.host):\(configuration.port): \(message)")
+        }
+        // The command timeout, set on every new connection (never via redisReconnect, see above).
+        let commandTimeout = min(configuration.commandTimeout.microseconds, remaining)
+        guard redisSetTimeout(fresh, Self.timeval(micros: commandTimeout)) == REDIS_OK else {
+            redisFree(fresh)
+            backOff()
+            throw StoreError(.unavailable, "cannot set the Redis socket timeout")
+        }
+        _ = redisEnableKeepAlive(fresh)
+        appliedTimeoutMicros = commandTimeout
+        context = fresh
+        try loadScripts(fresh)
+        return fresh
+    }
+
+    /// SCRIPT LOAD of every script, once per new connection (one pipelined round trip).
+    private func loadScripts(_ context: UnsafeMutablePointer<redisContext>) throws(StoreError) {
+        guard !scripts.isEmpty else { return }
+        let replies = try pipeline(scripts.map { RedisCommand("SCRIPT").adding("LOAD").adding($0.source) })
+        for (script, reply) in zip(scripts, replies) {
+            guard case .bulk(let sha) = reply, String(decoding: sha, as: UTF8.self) == script.sha1 else {
+                throw StoreError(.unexpectedReply, "SCRIPT LOAD of \(script.name) answered \(reply.summary)")
+            }
+        }
+    }
+
+    /// Discards a failed context (hiredis: it cannot be reused) and starts the backoff.
+    private func fail(_ failed: UnsafeMutablePointer<redisContext>, started: Int64) -> StoreError {
+        let message = Self.errorString(failed)
+        let code = failed.pointee.err
+        let elapsed = MonotonicClock.nowMicros() - started
+        redisFree(failed)
+        if context == failed { context = nil }
+        appliedTimeoutMicros = 0
+        backOff()
+        let timedOut = code == REDIS_ERR_IO
+            && (message.contains("temporarily unavailable") || elapsed >= appliedTimeoutMicrosFloor)
+        if timedOut {
+            return StoreError(.timeout, "Redis did not answer within \(configuration.commandTimeout) (\(message))")
+        }
+        return StoreError(.unavailable, "Redis connection failed: \(message)")
+    }
+
+    private var appliedTimeoutMicrosFloor: Int64 { configuration.commandTimeout.microseconds * 9 / 10 }
+
+    private func backOff() {
+        retryNotBefore = MonotonicClock.nowMicros() + backoffMicros
+        backoffMicros = min(backoffMicros * 2, configuration.maxBackoff.microseconds)
+    }
+
+    private func succeeded() {
+        backoffMicros = configuration.initialBackoff.microseconds
+    }
+
+    private static func timeval(micros: Int64) -> timeval {
+        let clamped = max(1_000, micros)
+        return Glibc.timeval(tv_sec: Int(clamped / 1_000_000), tv_usec: Int(clamped % 1_000_000))
+    }
+
+    private static func errorString(_ context: UnsafeMutablePointer<redisContext>) -> String {
+        withUnsafeBytes(of: context.pointee.errstr) { raw in
+            let bytes = raw.prefix { $0 != 0 }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+}
+
+/// Calls `body` with C argv/argvlen arrays pointing into one contiguous copy of `arguments`
+/// (nil for an empty command, which hiredis cannot send).
+private func withArgv<R>(_ arguments: [[UInt8]],
+                         _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> R) -> R? {
+    var flat: [UInt8] = []
+    flat.reserveCapacity(arguments.reduce(1) { $0 + $1.count })
+    var offsets: [Int] = []
+    var lengths: [Int] = []
+    for argument in arguments {
+        offsets.append(flat.count)
+        lengths.append(argument.count)
+        flat.append(contentsOf: argument)
+    }
+    flat.append(0)  // never an empty buffer, so baseAddress exists
+    return flat.withUnsafeBufferPointer { buffer -> R? in
+        guard let base = buffer.baseAddress else { return nil }
+        var pointers: [UnsafePointer<CChar>?] = offsets.map {
+            UnsafeRawPointer(base + $0).assumingMemoryBound(to: CChar.self)
+        }
+        return pointers.withUnsafeMutableBufferPointer { argv -> R? in
+            lengths.withUnsafeBufferPointer { lengthBuffer -> R? in
+                guard let argvBase = argv.baseAddress, let lengthBase = lengthBuffer.baseAddress else { return nil }
+                return body(Int32(arguments.count), argvBase, lengthBase)
+            }
+        }
+    }
+}
+
+enum MonotonicClock {
+    static func nowMicros() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1_000
+    }
+}
+
+/// A Lua script and the SHA-1 Redis names it by (computed here, so EVALSHA works
+/// before any SCRIPT LOAD answer was seen).
+struct RedisScript: Sendable, Hashable {
+    let name: String
+    let source: String
+    let sha1: String
+
+    init(name: String, source: String) {
+        self.name = name
+        self.source = source
+        self.sha1 = Digest.sha1Hex(source)
+    }
+}

@@ -1,0 +1,93 @@
+/// Admission on Redis: one `admit` script call per request decides every limit
+/// atomically for all replicas; `settle` reconciles in one more call.
+public final class RedisRateLimiter: RateLimiter {
+    private let pool: RedisConnectionPool
+    private let schema: RedisKeySchema
+
+    init(pool: RedisConnectionPool, schema: RedisKeySchema) {
+        self.pool = pool
+        self.schema = schema
+    }
+
+    public func admit(_ request: AdmissionRequest) async throws(StoreError) -> AdmissionDecision {
+        try request.validate()
+        let limits = request.limits
+        let id = request.keyID
+        // The budget period comes from this host's clock (the period id names the counter);
+        // a few ms of skew at midnight UTC only picks which day's counter a request lands in.
+        let periodID = limits.tokenBudget.map {
+            BudgetCalendar.periodID($0.period, epochMicros: SystemStoreClock().nowMicroseconds())
+        }
+        let keys = [schema.requestMeter(id), schema.tokenMeter(id), schema.leases(id),
+                    schema.budget(id, periodID: periodID ?? "none"),
+                    schema.reservation(id, requestID: request.requestID)]
+        let arguments: [[UInt8]] = [
+            Array(request.requestID.utf8),
+            ascii(limits.requestsPerMinute ?? 0),
+            ascii(limits.tokensPerMinute ?? 0),
+            ascii(request.reservedTokens),
+            ascii(limits.maxConcurrentRequests ?? 0),
+            ascii(request.leaseDuration.microseconds),
+            ascii(limits.tokenBudget?.tokens ?? -1),
+            ascii(limits.tokenBudget.map { BudgetCalendar.counterLifetimeSeconds($0.period) } ?? 0),
+            ascii(AdmissionPlanner.reservationLifetimeMicros),
+        ]
+        let reply = try await pool.run { connection throws(StoreError) in
+            try connection.evaluate(RedisScripts.admit, keys: keys, arguments: arguments)
+        }
+        let values = try reply.arrayValue("admit").map { value throws(StoreError) in try value.integerValue("admit") }
+        guard values.count == 10 else {
+            throw StoreError(.unexpectedReply, "admit returned \(values.count) values, expected 10")
+        }
+        let status = RateLimitStatus(requests: Self.limitStatus(values[3], values[4], values[5]),
+                                     tokens: Self.limitStatus(values[6], values[7], values[8]))
+        if values[0] == 1 {
+            let reservation = Reservation(keyID: id, requestID: request.requestID,
+                                          reservedTokens: request.reservedTokens, tpmCost: Int(values[9]),
+                                          limits: limits, budgetPeriodID: periodID,
+                                          leaseDuration: request.leaseDuration)
+            return .allowed(Admission(reservation: reservation, status: status))
+        }
+        let reason: RejectionReason
+        switch values[1] {
+        case 1: reason = .quotaExceeded
+        case 2: reason = .rateLimited(retryAfter: .microseconds(values[2]))
+        case 3: reason = .concurrency
+        default: throw StoreError(.unexpectedReply, "admit returned reason \(values[1])")
+        }
+        return .rejected(AdmissionRejection(reason: reason, status: status))
+    }
+
+    @discardableResult
+    public func settle(_ reservation: Reservation, actualTokens: Int, releasingLease: Bool) async throws(StoreError) -> Bool {
+        let id = reservation.keyID
+        let keys = [schema.tokenMeter(id), schema.budget(id, periodID: reservation.budgetPeriodID ?? "none"),
+                    schema.reservation(id, requestID: reservation.requestID), schema.leases(id)]
+        let arguments = [Array(reservation.requestID.utf8), ascii(reservation.limits.tokensPerMinute ?? 0),
+                         ascii(max(0, actualTokens)), ascii(releasingLease ? 1 : 0)]
+        let settled = try await pool.run { connection throws(StoreError) in
+            try connection.evaluate(RedisScripts.settle, keys: keys, arguments: arguments).integerValue("settle")
+        }
+        return settled == 1
+    }
+
+    public func release(_ reservation: Reservation) async throws(StoreError) {
+        let command = RedisCommand("ZREM").adding(bytes: schema.leases(reservation.keyID)).adding(reservation.requestID)
+        try await pool.run { connection throws(StoreError) in try connection.command(command).expectOK("release") }
+    }
+
+    public func renewLease(_ reservation: Reservation) async throws(StoreError) {
+        let keys = [schema.leases(reservation.keyID)]
+        let arguments = [Array(reservation.requestID.utf8), ascii(reservation.leaseDuration.microseconds)]
+        try await pool.run { connection throws(StoreError) in
+            try connection.evaluate(RedisScripts.renewLease, keys: keys, arguments: arguments).expectOK("renew lease")
+        }
+    }
+
+    private static func limitStatus(_ limit: Int64, _ remaining: Int64, _ resetMicros: Int64) -> LimitStatus? {
+        guard limit > 0 else { return nil }
+        return LimitStatus(limit: Int(limit), remaining: Int(remaining), resetAfter: .microseconds(resetMicros))
+    }
+}
+
+func ascii(_ value: some BinaryInteger) -> [UInt8] { Array(String(value).utf8) }

@@ -1,0 +1,168 @@
+/// The Lua scripts. Each reads the clock with `redis.call('TIME')` (one clock for all
+/// replicas; Redis 7 replicates scripts by effects, so TIME before writes is allowed).
+/// Numbers are written with `string.format('%.0f')`: Lua's default number-to-string
+/// (`%.14g`) would round microsecond timestamps (16 digits).
+enum RedisScripts {
+    /// Shared helpers; the GCRA arithmetic mirrors `GCRA` in Swift operation by operation.
+    private static let prelude = """
+    local PERIOD = 60000000
+    local function int(x) return string.format('%.0f', x) end
+    local function now_us()
+      local t = redis.call('TIME')
+      return tonumber(t[1]) * 1000000 + tonumber(t[2])
+    end
+    local function cost(q, limit) return math.ceil(q * PERIOD / limit) end
+    local function remaining(debt, limit)
+      local units = math.floor((PERIOD - debt) * limit / PERIOD)
+      if units < 0 then units = 0 end
+      if units > limit then units = limit end
+      return units
+    end
+    local function store_tat(key, tat, now)
+      if tat <= now then
+        redis.call('DEL', key)
+      else
+        redis.call('SET', key, int(tat), 'PX', int(math.ceil((tat - now) / 1000) + 1000))
+      end
+    end
+
+    """
+
+    /// All limits of one request, all or nothing.
+    /// KEYS: 1 request TAT, 2 token TAT, 3 lease ZSET, 4 budget counter, 5 reservation.
+    /// ARGV: 1 request id, 2 rpm (0 none), 3 tpm (0 none), 4 reserved tokens, 5 max concurrent (0 none),
+    ///       6 lease µs, 7 budget tokens (-1 none), 8 budget counter TTL s, 9 reservation lifetime µs.
+    /// Returns {allowed, reason (0 ok, 1 quota, 2 rate, 3 concurrency), retry µs,
+    ///          rpm limit, rpm remaining, rpm reset µs, tpm limit, tpm remaining, tpm reset µs, tpm cost}.
+    static let admit = RedisScript(name: "admit", source: prelude + """
+    local now = now_us()
+    local request_id = ARGV[1]
+    local rpm = tonumber(ARGV[2])
+    local tpm = tonumber(ARGV[3])
+    local reserved = tonumber(ARGV[4])
+    local max_conc = tonumber(ARGV[5])
+    local lease_us = tonumber(ARGV[6])
+    local budget = tonumber(ARGV[7])
+    local budget_ttl = tonumber(ARGV[8])
+    local resv_life = tonumber(ARGV[9])
+    local tpm_cost = reserved
+    if tpm > 0 and reserved > tpm then tpm_cost = tpm end
+
+    -- Phase 1: decide every limit; nothing is consumed here (expired leases are only swept).
+    local function evaluate(key, limit, q)
+      local stored = redis.call('GET', key)
+      local tat = now
+      if stored then tat = tonumber(stored) end
+      local base = math.max(tat, now)
+      local new_tat = base + cost(q, limit)
+      local debt = new_tat - now
+      if debt > PERIOD then
+        return {false, base, debt - PERIOD, remaining(base - now, limit), base - now}
+      end
+      return {true, new_tat, 0, remaining(debt, limit), debt}
+    end
+    local req = {true, 0, 0, 0, 0}
+    local tok = {true, 0, 0, 0, 0}
+    if rpm > 0 then req = evaluate(KEYS[1], rpm, 1) end
+    if tpm > 0 then tok = evaluate(KEYS[2], tpm, tpm_cost) end
+    local budget_ok = true
+    if budget >= 0 then
+      local used = tonumber(redis.call('GET', KEYS[4]) or '0')
+      budget_ok = used + reserved <= budget
+    end
+    local conc_ok = true
+    if max_conc > 0 then
+      redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', int(now))
+      conc_ok = redis.call('ZCARD', KEYS[3]) < max_conc
+    end
+    local rate_ok = req[1] and tok[1]
+    if not (budget_ok and rate_ok and conc_ok) then
+      local reason = 3
+      if not budget_ok then reason = 1 elseif not rate_ok then reason = 2 end
+      return {0, reason, math.max(req[3], tok[3]), rpm, req[4], req[5], tpm, tok[4], tok[5], tpm_cost}
+    end
+
+    -- Phase 2: commit every limit.
+    if rpm > 0 then store_tat(KEYS[1], req[2], now) end
+    if tpm > 0 then store_tat(KEYS[2], tok[2], now) end
+    if budget >= 0 then
+      redis.call('INCRBY', KEYS[4], int(reserved))
+      redis.call('EXPIRE', KEYS[4], int(budget_ttl))
+    end
+    if max_conc > 0 then
+      redis.call('ZADD', KEYS[3], int(now + lease_us), request_id)
+      local keep_ms = math.ceil(lease_us / 1000) + 1000
+      if redis.call('PTTL', KEYS[3]) < keep_ms then redis.call('PEXPIRE', KEYS[3], int(keep_ms)) end
+    end
+    redis.call('SET', KEYS[5], int(tpm_cost) .. ' ' .. int(reserved),
+               'PX', int(math.ceil(math.max(lease_us, resv_life) / 1000)))
+    return {1, 0, 0, rpm, req[4], req[5], tpm, tok[4], tok[5], tpm_cost}
+    """)
+
+    /// Idempotent reconcile of a reservation with the real token count.
+    /// KEYS: 1 token TAT, 2 budget counter, 3 reservation, 4 lease ZSET.
+    /// ARGV: 1 request id, 2 tpm (0 none), 3 actual tokens, 4 release lease (1/0).
+    /// Returns 1 when settled, 0 when the reservation was already settled or expired.
+    static let settle = RedisScript(name: "settle", source: prelude + """
+    local now = now_us()
+    if ARGV[4] == '1' then redis.call('ZREM', KEYS[4], ARGV[1]) end
+    local stored = redis.call('GET', KEYS[3])
+    if not stored then return 0 end
+    redis.call('DEL', KEYS[3])
+    local tpm_cost, budget_cost = string.match(stored, '^(%d+) (%d+)$')
+    tpm_cost = tonumber(tpm_cost)
+    budget_cost = tonumber(budget_cost)
+    if tpm_cost == nil or budget_cost == nil then return 0 end
+    local actual = tonumber(ARGV[3])
+    if actual < 0 then actual = 0 end
+    local tpm = tonumber(ARGV[2])
+    if tpm > 0 then
+      local delta = cost(actual, tpm) - cost(tpm_cost, tpm)
+      local current = redis.call('GET', KEYS[1])
+      if current then
+        local tat = tonumber(current)
+        if delta > 0 then store_tat(KEYS[1], math.max(tat, now) + delta, now)
+        else store_tat(KEYS[1], tat + delta, now) end
+      elseif delta > 0 then
+        store_tat(KEYS[1], now + delta, now)
+      end
+    end
+    local used = redis.call('GET', KEYS[2])
+    if used then
+      local adjusted = tonumber(used) + actual - budget_cost
+      if adjusted < 0 then adjusted = 0 end
+      redis.call('SET', KEYS[2], int(adjusted), 'KEEPTTL')
+    end
+    return 1
+    """)
+
+    /// Pushes a live lease's expiry out (long streams). KEYS: 1 lease ZSET. ARGV: 1 request id, 2 lease µs.
+    static let renewLease = RedisScript(name: "renew_lease", source: prelude + """
+    local now = now_us()
+    local changed = redis.call('ZADD', KEYS[1], 'XX', 'CH', int(now + tonumber(ARGV[2])), ARGV[1])
+    local keep_ms = math.ceil(tonumber(ARGV[2]) / 1000) + 1000
+    if redis.call('PTTL', KEYS[1]) < keep_ms then redis.call('PEXPIRE', KEYS[1], int(keep_ms)) end
+    return changed
+    """)
+
+    /// Creates a key record unless the id exists. KEYS: 1 record hash, 2 id set. ARGV: 1 id, 2 JSON, 3 version.
+    static let createKey = RedisScript(name: "create_key", source: """
+    if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+    redis.call('HSET', KEYS[1], 'record', ARGV[2], 'version', ARGV[3])
+    redis.call('SADD', KEYS[2], ARGV[1])
+    return 1
+    """)
+
+    /// Compare-and-set of a key record on its version, so concurrent admin updates from
+    /// two replicas never lose one another. KEYS: 1 record hash. ARGV: 1 expected version, 2 JSON, 3 new version.
+    /// Returns 1 on success, 0 on a version mismatch, -1 when the key does not exist.
+    static let updateKey = RedisScript(name: "update_key", source: """
+    local current = redis.call('HGET', KEYS[1], 'version')
+    if not current then return -1 end
+    if current ~= ARGV[1] then return 0 end
+    redis.call('HSET', KEYS[1], 'record', ARGV[2], 'version', ARGV[3])
+    return 1
+    """)
+
+    static let all: [RedisScript] = [admit, settle, renewLease, createKey, updateKey]
+}

@@ -1,0 +1,45 @@
+/// The shared store: every service on one Redis through one connection pool.
+public final class RedisStore: Sendable {
+    public let keys: RedisKeyStore
+    public let limiter: RedisRateLimiter
+    public let usage: RedisUsageStore
+    public let cache: RedisResponseCache
+    public let configuration: RedisConfiguration
+    private let pool: RedisConnectionPool
+
+    /// Starts the pool threads; connections are made on first use (so a gateway can start
+    /// while Redis is still coming up, and `ping()` tells when it is reachable).
+    public init(configuration: RedisConfiguration, pepper: [UInt8], clock: any StoreClock = SystemStoreClock(),
+                random: any SecureRandomSource = OpenSSLRandomSource()) throws(StoreError) {
+        guard (1...65_535).contains(configuration.port) else {
+            throw StoreError(.invalidArgument, "Redis port \(configuration.port) is out of range")
+        }
+        guard configuration.commandTimeout > .zero, configuration.connectTimeout > .zero else {
+            throw StoreError(.invalidArgument, "Redis timeouts must be positive")
+        }
+        let issuer = APIKeyIssuer(hasher: try SecretHasher(pepper: pepper), random: random)
+        let schema = RedisKeySchema(prefix: configuration.keyPrefix)
+        let pool = RedisConnectionPool(configuration: configuration, scripts: RedisScripts.all)
+        self.configuration = configuration
+        self.pool = pool
+        keys = RedisKeyStore(pool: pool, schema: schema, issuer: issuer, clock: clock)
+        limiter = RedisRateLimiter(pool: pool, schema: schema)
+        usage = RedisUsageStore(pool: pool, schema: schema)
+        cache = RedisResponseCache(pool: pool, schema: schema)
+    }
+
+    public var services: StoreServices {
+        StoreServices(keys: keys, limiter: limiter, usage: usage, cache: cache)
+    }
+
+    /// One PING round trip (readiness checks, benchmarks).
+    public func ping() async throws(StoreError) {
+        let reply = try await pool.run { connection throws(StoreError) in try connection.command(RedisCommand("PING")) }
+        guard reply == .status("PONG") else { throw StoreError(.unexpectedReply, "PING answered \(reply.summary)") }
+    }
+
+    /// Stops the pool threads and closes every connection. Blocks until they are gone.
+    public func shutdown() {
+        pool.shutdown()
+    }
+}

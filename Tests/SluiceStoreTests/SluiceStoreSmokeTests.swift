@@ -1,8 +1,0 @@
-import Testing
-@testable import SluiceStore
-
-@Suite struct SluiceStoreSmokeTests {
-    @Test func moduleLinks() {
-        #expect(Bool(true))
-    }
-}
