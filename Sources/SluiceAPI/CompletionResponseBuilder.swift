@@ -1,5 +1,7 @@
 // Builds `text_completion` bodies and stream chunks. Choices are numbered
-// `promptIndex * n + choice` across several prompts, as OpenAI does.
+// `promptIndex * n + choice` across several prompts, as OpenAI does. Unlike chat chunks, text
+// chunks before the usage chunk carry no `usage` key: CreateCompletionResponse types `usage` as
+// a non-nullable object, so an explicit null would break schema-validating clients.
 
 public struct CompletionResponseBuilder: Sendable {
     public let identity: ResponseIdentity
@@ -43,6 +45,7 @@ public struct CompletionResponseBuilder: Sendable {
         guard includeUsage else { return nil }
         var last = chunk([])
         last.usage = usage
+        last.includesUsageKey = true
         return last
     }
 
@@ -63,7 +66,7 @@ public struct CompletionResponseBuilder: Sendable {
     private func chunk(_ choices: [CompletionChoice]) -> CompletionResponse {
         CompletionResponse(id: identity.id, created: identity.created, model: identity.model,
                            systemFingerprint: identity.systemFingerprint, choices: choices,
-                           usage: nil, includesUsageKey: includeUsage)
+                           usage: nil, includesUsageKey: false)
     }
 
     private func wireLogprobs(_ tokens: [TokenLogprob]?, startOffset: Int) -> CompletionLogprobs? {
