@@ -109,28 +109,32 @@ public struct ContinuousBatchScheduler: Sendable {
         var scheduled: [(SequenceID, Int)] = []
         var preemptedThisStep = false
 
-        // 1. Running sequences, oldest first: decodes (1 token) and continuing prefill chunks.
-        var index = 0
-        while index < running.count, budget > 0 {
-            let id = running[index]
-            guard var sequence = sequences[id] else { index += 1; continue }
+        // 1. Running sequences: every decode (1 token) first, then continuing prefill or recompute
+        // chunks, each group oldest first, so a long prompt never stalls a stream already generating.
+        let decodesFirst = running.filter { sequences[$0]?.uncomputed == 1 } + running.filter { (sequences[$0]?.uncomputed ?? 0) > 1 }
+        for id in decodesFirst where budget > 0 {
+            guard running.contains(id), var sequence = sequences[id] else { continue }  // preempted meanwhile
             let count = chunkSize(remaining: sequence.uncomputed, budget: budget)
-            guard count > 0 else { index += 1; continue }
+            guard count > 0 else { continue }
             let needed = blocks.blocksNeeded(forTokens: sequence.computed + count) - sequence.blockTable.count
+            // Out of blocks: preempt the youngest running sequence (recompute later), taking back its
+            // tokens if it was already scheduled this step. The oldest running sequence is never a victim,
+            // so it always progresses: nothing starves.
             var preemptedSelf = false
-            // Out of blocks: preempt the youngest running sequence (recompute later). Victims are always
-            // behind `index`, so nothing scheduled this step is touched, and the oldest is never a victim.
             while needed > blocks.reclaimableCount, let victim = running.last {
                 preemptedThisStep = true
                 preempt(victim)
                 if victim == id { preemptedSelf = true; break }
+                if let entry = scheduled.firstIndex(where: { $0.0 == victim }) {
+                    budget += scheduled[entry].1
+                    scheduled.remove(at: entry)
+                }
             }
-            if preemptedSelf { break }
+            if preemptedSelf { continue }
             sequence.blockTable.append(contentsOf: allocate(needed))
             sequences[id] = sequence
             scheduled.append((id, count))
             budget -= count
-            index += 1
         }
 
         // 2. Waiting sequences in arrival order, while budget, sequence slots and blocks last.

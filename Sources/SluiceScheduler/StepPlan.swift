@@ -19,7 +19,8 @@ public struct ScheduledSequence: Hashable, Sendable {
 public struct StepPlan: Hashable, Sendable {
     /// Increments by one per non-empty plan.
     public var step: UInt64
-    /// Oldest sequences first; decodes of running sequences precede prefill chunks of newly admitted ones.
+    /// Decodes of running sequences first, then their prefill or recompute chunks, then newly admitted
+    /// sequences; within each group, oldest first.
     public var sequences: [ScheduledSequence]
     /// Sequences that left since the previous plan (finished, cancelled or preempted): an executor
     /// that keeps per-sequence state (sampler RNG, penalties) may drop it.

@@ -94,6 +94,20 @@ import Testing
         #expect(plan.sequences.map(\.tokens.count) == [6, 3])
     }
 
+    @Test func decodesAreScheduledBeforeOlderSequencesPrefillChunks() throws {
+        var driver = Driver(try makeScheduler(makeConfig(totalBlocks: 128, maxBatchedTokens: 8, longPrefillTokenThreshold: 6)))
+        let long = try driver.scheduler.submitOrFail(makeRequest(prompt: promptTokens(60), maxNewTokens: 1))
+        let short = try driver.scheduler.submitOrFail(makeRequest(prompt: [5], maxNewTokens: 30))
+        let first = driver.step()
+        #expect(first.sequences.map(\.tokens.count) == [6, 1])
+        // From now on the younger request decodes while the older one still prefills: the decode goes first.
+        for _ in 0..<8 {
+            let plan = driver.step()
+            #expect(plan.sequences.map(\.sequenceID.request) == [short, long])
+            #expect(plan.sequences.map(\.tokens.count) == [1, 6])
+        }
+    }
+
     @Test func emptySchedulerPlansNothing() throws {
         var scheduler = try makeScheduler()
         let plan = scheduler.schedule()

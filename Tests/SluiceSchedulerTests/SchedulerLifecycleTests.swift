@@ -180,4 +180,21 @@ import Testing
         #expect(metrics.kvBlocksTotal == 64)
         #expect(metrics.steps == 1)
     }
+
+    @Test func cancelWhileAStepIsInFlightDropsItsSamples() throws {
+        var scheduler = try makeScheduler()
+        let request = try scheduler.submitOrFail(makeRequest(maxNewTokens: 5))
+        let sequence = SequenceID(request: request, choice: 0)
+        _ = scheduler.schedule()
+        scheduler.cancel(request)
+        scheduler.update(with: StepOutput(samples: [SequenceSample(sequenceID: sequence, token: 1)]))
+        #expect(scheduler.takeEvents() == [])
+        _ = scheduler.schedule()
+        #expect(scheduler.takeEvents() == [
+            .finished(sequence, .cancelled),
+            .requestFinished(request, usage: RequestUsage(promptTokens: 5, cachedPromptTokens: 0, completionTokens: 0, preemptions: 0)),
+        ])
+        #expect(scheduler.metrics.kvBlocksUsed == 0)
+        #expect(scheduler.invariantViolations() == [])
+    }
 }

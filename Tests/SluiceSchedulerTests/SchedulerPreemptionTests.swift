@@ -78,4 +78,36 @@ import Testing
         #expect(driver.usage(b)?.cachedPromptTokens == 0)
         #expect(driver.scheduler.metrics.prefixCacheHitTokens == 0)
     }
+
+    @Test func aVictimAlreadyScheduledThisStepIsTakenBackOut() throws {
+        // The older request prefills in chunks of 4 while the younger one decodes (decodes go first).
+        // When the older one needs the last block, the younger one, already planned, is preempted
+        // and removed from the plan.
+        var driver = Driver(try makeScheduler(makeConfig(totalBlocks: 6, maxBatchedTokens: 8, longPrefillTokenThreshold: 4)))
+        let old = try driver.scheduler.submitOrFail(makeRequest(prompt: promptTokens(20), maxNewTokens: 1))
+        let young = try driver.scheduler.submitOrFail(makeRequest(prompt: [3], maxNewTokens: 10))
+        let youngSequence = SequenceID(request: young, choice: 0)
+        while !driver.events.contains(.preempted(youngSequence)) {
+            driver.step()
+            try #require(driver.plans.count < 20)
+        }
+        let plan = try #require(driver.plans.last)
+        #expect(plan.sequences.map(\.sequenceID.request) == [old])
+        #expect(plan.totalTokens == 4)
+        #expect(plan.releasedSequences == [youngSequence])  // the executor may drop its state now
+        #expect(driver.scheduler.invariantViolations() == [])
+        driver.runUntilIdle()
+        #expect(driver.generated(youngSequence) == FakeModel.reference(prompt: [3], choice: 0, maxNewTokens: 10, stopAtEOS: false).tokens)
+        #expect(driver.executor.problems == [])
+    }
+
+    @Test func watermarkHoldsAdmissionsWhileOthersRunButNotWhenIdle() throws {
+        var driver = Driver(try makeScheduler(makeConfig(totalBlocks: 8, admissionWatermarkBlocks: 3)))
+        let first = try driver.scheduler.submitOrFail(makeRequest(prompt: promptTokens(16), maxNewTokens: 4))  // 4 blocks, idle: admitted
+        let second = try driver.scheduler.submitOrFail(makeRequest(prompt: promptTokens(6, start: 50), maxNewTokens: 2))  // 2 + 3 > 4 left
+        let plan = driver.step()
+        #expect(plan.sequences.map(\.sequenceID.request) == [first])
+        driver.runUntilIdle()
+        #expect(driver.finishReason(SequenceID(request: second, choice: 0)) == .length)
+    }
 }

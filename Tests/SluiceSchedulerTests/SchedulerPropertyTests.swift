@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SluiceScheduler
 
@@ -56,8 +57,21 @@ import Testing
         var usage: RequestUsage?
     }
 
+    /// `SLUICE_PROPERTY_SCALE=N` multiplies arrivals and runs N seeds per workload (use a release build:
+    /// `swift test -c release -Xswiftc -enable-testing --filter SchedulerPropertyTests`).
+    static let scale = max(1, Int(ProcessInfo.processInfo.environment["SLUICE_PROPERTY_SCALE"] ?? "") ?? 1)
+
     @Test(arguments: workloads)
     func randomWorkloadKeepsEveryInvariant(_ workload: Workload) throws {
+        for round in 0..<Self.scale {
+            var scaled = workload
+            scaled.seed = workload.seed &+ UInt64(round) &* 1000
+            scaled.arrivals = workload.arrivals * Self.scale
+            try run(scaled)
+        }
+    }
+
+    private func run(_ workload: Workload) throws {
         var rng = SplitMix64(seed: workload.seed)
         var scheduler = try makeScheduler(workload.config)
         var executor = FakeExecutor(config: workload.config, stopAtEOS: true)

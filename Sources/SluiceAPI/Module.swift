@@ -1,1 +1,0 @@
-// SluiceAPI module. See ARCHITECTURE.md for its job and boundaries.

@@ -1,0 +1,48 @@
+// The fields every object of one response shares. `id` and `created` are identical on every
+// chunk of a stream (openai_compat.md §1.4; TGI's usage chunk with an empty id broke clients).
+
+public struct ResponseIdentity: Hashable, Sendable {
+    public var id: String
+    /// Unix seconds, from the injected clock.
+    public var created: Int
+    public var model: String
+    public var systemFingerprint: String?
+
+    public init(id: String, created: Int, model: String, systemFingerprint: String? = nil) {
+        self.id = id
+        self.created = created
+        self.model = model
+        self.systemFingerprint = systemFingerprint
+    }
+
+    /// `prefix` + 24 random alphanumerics, e.g. `chatcmpl-…` or `cmpl-…`. Randomness is injected.
+    public static func makeID(prefix: String, using generator: inout some RandomNumberGenerator) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        return prefix + String((0..<24).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+    }
+}
+
+/// One finished choice, as the engine service collects it.
+public struct GeneratedChoice: Hashable, Sendable {
+    public var text: String
+    public var finishReason: WireFinishReason
+    /// Per generated token, when logprobs were asked for.
+    public var logprobs: [TokenLogprob]?
+    public init(text: String, finishReason: WireFinishReason, logprobs: [TokenLogprob]? = nil) {
+        self.text = text
+        self.finishReason = finishReason
+        self.logprobs = logprobs
+    }
+}
+
+/// A piece of a streamed choice: text released by the stop matcher, with its tokens' logprobs.
+public struct StreamDelta: Hashable, Sendable {
+    public var choice: Int
+    public var text: String
+    public var logprobs: [TokenLogprob]?
+    public init(choice: Int, text: String, logprobs: [TokenLogprob]? = nil) {
+        self.choice = choice
+        self.text = text
+        self.logprobs = logprobs
+    }
+}
