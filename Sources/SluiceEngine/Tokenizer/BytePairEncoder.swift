@@ -56,7 +56,7 @@ struct BytePairEncoder: Sendable {
     }
 
     /// Short words: repeatedly merge the lowest-rank adjacent pair (leftmost on ties).
-    private func mergeByScanning(_ symbols: inout [Int32]) {
+    func mergeByScanning(_ symbols: inout [Int32]) {
         while symbols.count > 1 {
             var bestRank = Int32.max
             var bestIndex = -1
@@ -76,7 +76,7 @@ struct BytePairEncoder: Sendable {
 
     /// Long words: a linked list of symbols and a min-heap of candidate pairs,
     /// O(n log n), so a hostile megabyte-long "word" cannot stall the server.
-    private func mergeWithHeap(_ symbols: inout [Int32]) {
+    func mergeWithHeap(_ symbols: inout [Int32]) {
         let count = symbols.count
         var next = Array(1...count)  // next[i] == count: end
         var previous = Array(-1..<(count - 1))
