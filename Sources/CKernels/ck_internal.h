@@ -96,8 +96,6 @@ void ck_quantize_row_q8_portable(const float *x, ck_block_q8 *dst, int64_t n);
 ck_dot_q8_fn ck_dot_q8_avx2(int wtype);
 ck_dot_f32_fn ck_dot_f32_avx2(int wtype);
 void ck_quantize_row_q8_avx2(const float *x, ck_block_q8 *dst, int64_t n);
-ck_dot_q8_fn ck_dot_q8_avx512(int wtype, int vnni);
-ck_dot_f32_fn ck_dot_f32_avx512(int wtype);
 #endif
 
 ck_dot_q8_fn ck_select_dot_q8(int wtype);

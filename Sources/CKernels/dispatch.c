@@ -54,8 +54,9 @@ ck_dot_q8_fn ck_select_dot_q8(int wtype) {
     ck_dot_q8_fn fn = NULL;
 #if CK_X86 && CK_HAVE_SIMD
     int level = ck_cpu_level();
-    if (level >= 2) fn = ck_dot_q8_avx512(wtype, ck_use_vnni());
-    if (!fn && level >= 1) fn = ck_dot_q8_avx2(wtype);
+    // Raw GGUF rows: the AVX2 kernels serve the AVX-512 level too (the packed
+    // layout is the fast path there).
+    if (level >= 1) fn = ck_dot_q8_avx2(wtype);
 #endif
     return fn ? fn : ck_dot_q8_portable(wtype);
 }
@@ -64,8 +65,7 @@ ck_dot_f32_fn ck_select_dot_f32(int wtype) {
     ck_dot_f32_fn fn = NULL;
 #if CK_X86 && CK_HAVE_SIMD
     int level = ck_cpu_level();
-    if (level >= 2) fn = ck_dot_f32_avx512(wtype);
-    if (!fn && level >= 1) fn = ck_dot_f32_avx2(wtype);
+    if (level >= 1) fn = ck_dot_f32_avx2(wtype);
 #endif
     return fn ? fn : ck_dot_f32_portable(wtype);
 }

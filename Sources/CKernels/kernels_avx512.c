@@ -152,14 +152,4 @@ CK_T512 void ck_packed_kernel_avx512(const ck_packed_view *pv, int64_t g, const 
     }
 }
 
-ck_dot_q8_fn ck_dot_q8_avx512(int wtype, int vnni) {
-    (void)wtype;
-    (void)vnni;
-    return NULL;  // raw GGUF rows use the AVX2 kernels (see kernels_avx2.c)
-}
-
-ck_dot_f32_fn ck_dot_f32_avx512(int wtype) {
-    (void)wtype;
-    return NULL;
-}
 #endif

@@ -2,6 +2,7 @@
 // load into the x16-interleaved layout of packed.h; other types keep a private
 // GGUF-layout copy and run through ck_matmul's kernels.
 #include "packed.h"
+#include <stdatomic.h>
 #include <stdlib.h>
 
 struct ck_weights {
@@ -114,14 +115,15 @@ typedef struct {
     int64_t n_rows;
     float *y;
     ck_packed_kernel_fn kernel;
+    int64_t chunk;             // groups claimed per grab
+    _Atomic int64_t next;      // first unclaimed group
 } packed_job;
 
-static void packed_worker(void *ctx, int ith, int nth) {
-    const packed_job *job = (const packed_job *)ctx;
+/// Column groups [begin, end) for every activation row, in row tiles of up to
+/// CK_PACKED_MAX_ROWS (the group's weights stay in L1 across the tiles).
+static void run_groups(const packed_job *job, int64_t begin, int64_t end) {
     const ck_packed_view *pv = &job->cw->view;
     int64_t n_out = job->cw->n_out;
-    int64_t begin, end;
-    ck_split(pv->n_groups, ith, nth, &begin, &end);
     float tail[CK_PACKED_MAX_ROWS * 16];
     for (int64_t g = begin; g < end; g++) {
         int full = (g + 1) * 16 <= n_out;
@@ -130,12 +132,26 @@ static void packed_worker(void *ctx, int ith, int nth) {
             const ck_block_q8 *xq = job->xq + r0 * pv->nb;
             if (full) {
                 job->kernel(pv, g, xq, nr, job->y + r0 * n_out + g * 16, n_out);
-            } else {
-                job->kernel(pv, g, xq, nr, tail, 16);
-                for (int r = 0; r < nr; r++)
-                    for (int64_t c = 0; g * 16 + c < n_out; c++) job->y[(r0 + r) * n_out + g * 16 + c] = tail[r * 16 + c];
+                continue;
             }
+            job->kernel(pv, g, xq, nr, tail, 16);  // last group is padded: copy only real columns
+            for (int r = 0; r < nr; r++)
+                for (int64_t c = 0; g * 16 + c < n_out; c++) job->y[(r0 + r) * n_out + g * 16 + c] = tail[r * 16 + c];
         }
+    }
+}
+
+static void packed_worker(void *ctx, int ith, int nth) {
+    (void)ith;
+    (void)nth;
+    packed_job *job = (packed_job *)ctx;
+    int64_t n_groups = job->cw->view.n_groups;
+    // Threads claim chunks of column groups dynamically: on a shared machine a
+    // descheduled worker then delays a step by one chunk, not by half the work.
+    for (;;) {
+        int64_t begin = atomic_fetch_add_explicit(&job->next, job->chunk, memory_order_relaxed);
+        if (begin >= n_groups) return;
+        run_groups(job, begin, begin + job->chunk < n_groups ? begin + job->chunk : n_groups);
     }
 }
 
@@ -151,7 +167,12 @@ void ck_matmul_packed(ck_pool *pool, const ck_weights *cw, const float *x, int64
     ck_quantize_q8_fn quantize = ck_select_quantize_q8();
     for (int64_t r = 0; r < n_rows; r++) quantize(x + r * cw->n_in, xq + r * nb, cw->n_in);
     packed_job job = {.cw = cw, .xq = xq, .n_rows = n_rows, .y = y, .kernel = ck_select_packed_kernel()};
-    ck_pool_run(pool, packed_worker, &job);
+    // About 4 chunks per thread: small enough to rebalance, large enough that
+    // the shared counter is touched rarely.
+    int64_t chunk = cw->view.n_groups / (4 * ck_pool_size(pool));
+    job.chunk = chunk < 1 ? 1 : chunk;
+    atomic_init(&job.next, 0);
+    ck_pool_run_dynamic(pool, packed_worker, &job);
 }
 
 // MARK: Portable kernel (defines the packed format's arithmetic)
