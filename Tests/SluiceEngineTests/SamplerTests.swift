@@ -76,6 +76,30 @@ import Testing
         #expect(Set(histogram(SamplingParameters(topK: 3, topP: 0.8), logits).keys) == [0, 1])
     }
 
+    @Test func bucketedTopPKeepsExactlyTheSortedPrefix() {
+        var generator = SplitMix64(seed: 11)
+        for round in 0..<20 {
+            let count = 5000
+            // Coarse values so that ties cross bucket and prefix boundaries too.
+            let row: [Float] = (0..<count).map { _ in Float(generator.next() % 400) / 40 }
+            let p = Float(round + 1) / 21
+            var candidates = row.withUnsafeBufferPointer { Candidates(logits: $0, topK: 0) }
+            candidates.keepTopP(p)
+            // Brute force: sort everything, keep the prefix reaching p.
+            let order = row.indices.sorted { row[$0] != row[$1] ? row[$0] > row[$1] : $0 < $1 }
+            let maximum = row.max() ?? 0
+            let total = row.reduce(0.0) { $0 + Double(expf($1 - maximum)) }
+            var cumulative = 0.0
+            var expected: [Int] = []
+            for index in order {
+                expected.append(index)
+                cumulative += Double(expf(row[index] - maximum))
+                if cumulative >= Double(p) * total { break }
+            }
+            #expect(Set(candidates.ids) == Set(expected), "p = \(p)")
+        }
+    }
+
     @Test func minPDropsTokensFarBelowTheBest() {
         // p1/p0 = e^-1 ≈ 0.37, p2/p0 = e^-2 ≈ 0.14: min-p 0.2 keeps 0 and 1.
         #expect(Set(histogram(SamplingParameters(minP: 0.2), [2, 1, 0]).keys) == [0, 1])

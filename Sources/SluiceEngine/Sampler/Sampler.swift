@@ -95,9 +95,9 @@ public struct Sampler: Sendable {
     static func argmax(_ logits: UnsafeBufferPointer<Float>) -> Int {
         var best = 0
         var bestValue = -Float.infinity
-        for (index, value) in logits.enumerated() where value > bestValue {
+        for index in 0..<logits.count where logits[index] > bestValue {
             best = index
-            bestValue = value
+            bestValue = logits[index]
         }
         return best
     }
@@ -129,36 +129,77 @@ struct Candidates {
     var maxLogit: Float { sorted ? logits[0] : (logits.max() ?? 0) }
 
     /// Smallest most-likely prefix whose probability mass reaches `p` (at least one token).
-    /// Extracts from a max-heap so only the kept tokens are ordered, not the whole vocabulary.
+    /// Unsorted (vocabulary-sized) sets are bucketed by logit first, so only the
+    /// tokens of the one bucket where the mass crosses `p` are sorted: O(n), not O(n log n).
     mutating func keepTopP(_ p: Float) {
         let maximum = maxLogit
+        var weights = [Float](repeating: 0, count: logits.count)
         var total = 0.0
-        for logit in logits { total += exp(Double(logit - maximum)) }
+        for (index, logit) in logits.enumerated() {
+            let weight = expf(logit - maximum)
+            weights[index] = weight
+            total += Double(weight)
+        }
         let target = Double(p) * total
-        var order = Array(logits.indices)
-        if !sorted { LogitHeap.heapify(&order, by: logits) }
+        if sorted {
+            var cumulative = 0.0
+            var kept = 0
+            while kept < ids.count {
+                cumulative += Double(weights[kept])
+                kept += 1
+                if cumulative >= target { break }
+            }
+            ids.removeSubrange(kept...)
+            logits.removeSubrange(kept...)
+            return
+        }
+        // Bucket b holds logits in (max - (b+1)·width, max - b·width]; monotone in the logit,
+        // so every token of a higher bucket outranks every token of a lower one.
+        let minimum = logits.min() ?? maximum
+        let bucketCount = 1024
+        let width = max((maximum - minimum) / Float(bucketCount - 1), .leastNormalMagnitude)
+        var bucketOf = [Int32](repeating: 0, count: logits.count)
+        var bucketMass = [Double](repeating: 0, count: bucketCount)
+        for (index, logit) in logits.enumerated() {
+            let bucket = min(bucketCount - 1, max(0, Int((maximum - logit) / width)))
+            bucketOf[index] = Int32(bucket)
+            bucketMass[bucket] += Double(weights[index])
+        }
+        var cumulative = 0.0
+        var boundary = bucketCount - 1
+        for bucket in 0..<bucketCount {
+            if cumulative + bucketMass[bucket] >= target {
+                boundary = bucket
+                break
+            }
+            cumulative += bucketMass[bucket]
+        }
         var keptIds: [Int] = []
         var keptLogits: [Float] = []
-        var cumulative = 0.0
-        var remaining = order.count
-        var position = 0
-        while remaining > 0 {
-            let index: Int
-            if sorted {
-                index = order[position]
-                position += 1
-            } else {
-                index = LogitHeap.pop(&order, count: remaining, by: logits)
+        var edge: [Int] = []
+        for index in logits.indices {
+            let bucket = Int(bucketOf[index])
+            if bucket < boundary {
+                keptIds.append(ids[index])
+                keptLogits.append(logits[index])
+            } else if bucket == boundary {
+                edge.append(index)
             }
-            remaining -= 1
+        }
+        edge.sort { logits[$0] != logits[$1] ? logits[$0] > logits[$1] : ids[$0] < ids[$1] }
+        for index in edge {
             keptIds.append(ids[index])
             keptLogits.append(logits[index])
-            cumulative += exp(Double(logits[index] - maximum))
+            cumulative += Double(weights[index])
             if cumulative >= target { break }
+        }
+        if keptIds.isEmpty, let best = edge.first {
+            keptIds = [ids[best]]
+            keptLogits = [logits[best]]
         }
         ids = keptIds
         logits = keptLogits
-        sorted = true
+        sorted = false
     }
 
     /// Keeps tokens with probability ≥ `minP` × the top probability, i.e. logit ≥ max + ln(minP).
@@ -179,11 +220,11 @@ struct Candidates {
     /// Draws from softmax(logits / temperature) with one uniform number in [0, 1).
     func draw(temperature: Float, uniform: Double) -> Int {
         let maximum = maxLogit
-        let scale = Double(1 / max(temperature, 1e-6))
+        let scale = 1 / max(temperature, 1e-6)
         var weights = [Double](repeating: 0, count: logits.count)
         var total = 0.0
         for (index, logit) in logits.enumerated() {
-            let weight = exp(Double(logit - maximum) * scale)
+            let weight = Double(expf((logit - maximum) * scale))
             weights[index] = weight
             total += weight
         }
@@ -193,38 +234,5 @@ struct Candidates {
             if threshold < 0 { return ids[index] }
         }
         return ids[ids.count - 1]
-    }
-}
-
-/// In-place binary max-heap of indices keyed by logits (ties: lower index first).
-enum LogitHeap {
-    private static func above(_ a: Int, _ b: Int, _ keys: [Float]) -> Bool {
-        keys[a] != keys[b] ? keys[a] > keys[b] : a < b
-    }
-
-    private static func siftDown(_ heap: inout [Int], _ start: Int, _ count: Int, _ keys: [Float]) {
-        var parent = start
-        while true {
-            let left = 2 * parent + 1, right = left + 1
-            var best = parent
-            if left < count, above(heap[left], heap[best], keys) { best = left }
-            if right < count, above(heap[right], heap[best], keys) { best = right }
-            if best == parent { return }
-            heap.swapAt(parent, best)
-            parent = best
-        }
-    }
-
-    static func heapify(_ heap: inout [Int], by keys: [Float]) {
-        guard heap.count > 1 else { return }
-        for start in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(&heap, start, heap.count, keys) }
-    }
-
-    /// Removes and returns the top of a heap occupying `heap[0..<count]`.
-    static func pop(_ heap: inout [Int], count: Int, by keys: [Float]) -> Int {
-        let top = heap[0]
-        heap[0] = heap[count - 1]
-        siftDown(&heap, 0, count - 1, keys)
-        return top
     }
 }
