@@ -14,43 +14,54 @@ enum LogitMath {
     }
 
     /// Ids of the `count` largest values, largest first (ties: lower id first).
-    /// A bounded min-heap: O(n log count).
+    /// A bounded min-heap: O(n log count), and O(1) for the many values that do
+    /// not beat the current k-th best (a single comparison against a cached threshold).
     static func topIndices(_ values: UnsafeBufferPointer<Float>, count: Int) -> [Int] {
         let k = min(count, values.count)
         guard k > 0 else { return [] }
-        // heap[0] is the smallest of the kept candidates.
-        var heap: [Int] = []
-        heap.reserveCapacity(k)
-        func worse(_ a: Int, _ b: Int) -> Bool {  // a ranks below b
-            values[a] != values[b] ? values[a] < values[b] : a > b
+        // Min-heap over (value, index); heapValues[0] is the k-th best so far.
+        var heapValues = [Float](repeating: 0, count: k)
+        var heapIndices = [Int](repeating: 0, count: k)
+        @inline(__always) func below(_ valueA: Float, _ indexA: Int, _ valueB: Float, _ indexB: Int) -> Bool {
+            valueA != valueB ? valueA < valueB : indexA > indexB
         }
-        func siftDown(_ start: Int) {
-            var parent = start
-            while true {
-                let left = 2 * parent + 1, right = left + 1
-                var smallest = parent
-                if left < heap.count, worse(heap[left], heap[smallest]) { smallest = left }
-                if right < heap.count, worse(heap[right], heap[smallest]) { smallest = right }
-                if smallest == parent { return }
-                heap.swapAt(parent, smallest)
-                parent = smallest
-            }
-        }
+        var size = 0
         for index in 0..<values.count {
-            if heap.count < k {
-                heap.append(index)
-                var child = heap.count - 1
+            let value = values[index]
+            if size < k {
+                var child = size
+                size += 1
                 while child > 0 {
                     let parent = (child - 1) / 2
-                    guard worse(heap[child], heap[parent]) else { break }
-                    heap.swapAt(child, parent)
+                    guard below(value, index, heapValues[parent], heapIndices[parent]) else { break }
+                    heapValues[child] = heapValues[parent]
+                    heapIndices[child] = heapIndices[parent]
                     child = parent
                 }
-            } else if worse(heap[0], index) {
-                heap[0] = index
-                siftDown(0)
+                heapValues[child] = value
+                heapIndices[child] = index
+                continue
             }
+            // Later indices lose ties, so only a strictly larger value enters.
+            guard value > heapValues[0] else { continue }
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1
+                if left >= k { break }
+                let right = left + 1
+                var smallest = left
+                if right < k, below(heapValues[right], heapIndices[right], heapValues[left], heapIndices[left]) {
+                    smallest = right
+                }
+                guard below(heapValues[smallest], heapIndices[smallest], value, index) else { break }
+                heapValues[parent] = heapValues[smallest]
+                heapIndices[parent] = heapIndices[smallest]
+                parent = smallest
+            }
+            heapValues[parent] = value
+            heapIndices[parent] = index
         }
-        return heap.sorted { worse($1, $0) }
+        return (0..<size).sorted { below(heapValues[$1], heapIndices[$1], heapValues[$0], heapIndices[$0]) }
+            .map { heapIndices[$0] }
     }
 }
