@@ -86,15 +86,16 @@ typedef void (*ck_quantize_q8_fn)(const float *x, ck_block_q8 *dst, int64_t n);
 ck_dot_q8_fn ck_dot_q8_portable(int wtype);
 ck_dot_f32_fn ck_dot_f32_portable(int wtype);
 void ck_quantize_row_q8_portable(const float *x, ck_block_q8 *dst, int64_t n);
-#ifndef CK_HAVE_SIMD
+// SIMD paths need per-function target attributes (GCC/Clang on x86-64).
+#if CK_X86 && (defined(__GNUC__) || defined(__clang__))
+#define CK_HAVE_SIMD 1
+#else
 #define CK_HAVE_SIMD 0
 #endif
 #if CK_X86 && CK_HAVE_SIMD
 ck_dot_q8_fn ck_dot_q8_avx2(int wtype);
 ck_dot_f32_fn ck_dot_f32_avx2(int wtype);
 void ck_quantize_row_q8_avx2(const float *x, ck_block_q8 *dst, int64_t n);
-ck_dot_q8_fn ck_dot_q8_avx512(int wtype, int vnni);
-ck_dot_f32_fn ck_dot_f32_avx512(int wtype);
 #endif
 
 ck_dot_q8_fn ck_select_dot_q8(int wtype);

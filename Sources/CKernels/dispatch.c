@@ -1,7 +1,7 @@
 // Runtime CPU dispatch. The SIMD translation units compile every function with
 // a per-function target attribute, so the binary runs on any x86-64 (and on
 // other architectures with the portable path); which path runs is decided here.
-#include "ck_internal.h"
+#include "packed.h"
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -54,8 +54,9 @@ ck_dot_q8_fn ck_select_dot_q8(int wtype) {
     ck_dot_q8_fn fn = NULL;
 #if CK_X86 && CK_HAVE_SIMD
     int level = ck_cpu_level();
-    if (level >= 2) fn = ck_dot_q8_avx512(wtype, ck_use_vnni());
-    if (!fn && level >= 1) fn = ck_dot_q8_avx2(wtype);
+    // Raw GGUF rows: the AVX2 kernels serve the AVX-512 level too (the packed
+    // layout is the fast path there).
+    if (level >= 1) fn = ck_dot_q8_avx2(wtype);
 #endif
     return fn ? fn : ck_dot_q8_portable(wtype);
 }
@@ -64,8 +65,7 @@ ck_dot_f32_fn ck_select_dot_f32(int wtype) {
     ck_dot_f32_fn fn = NULL;
 #if CK_X86 && CK_HAVE_SIMD
     int level = ck_cpu_level();
-    if (level >= 2) fn = ck_dot_f32_avx512(wtype);
-    if (!fn && level >= 1) fn = ck_dot_f32_avx2(wtype);
+    if (level >= 1) fn = ck_dot_f32_avx2(wtype);
 #endif
     return fn ? fn : ck_dot_f32_portable(wtype);
 }
@@ -78,6 +78,15 @@ ck_quantize_q8_fn ck_select_quantize_q8(void) {
 }
 
 void ck_quantize_row_q8(const float *x, ck_block_q8 *dst, int64_t n) { ck_select_quantize_q8()(x, dst, n); }
+
+ck_packed_kernel_fn ck_select_packed_kernel(void) {
+#if CK_X86 && CK_HAVE_SIMD
+    int level = ck_cpu_level();
+    if (level >= 2) return ck_use_vnni() ? ck_packed_kernel_avx512_vnni : ck_packed_kernel_avx512;
+    if (level >= 1) return ck_packed_kernel_avx2;
+#endif
+    return ck_packed_kernel_portable;
+}
 
 static _Thread_local void *scratch_ptr = NULL;
 static _Thread_local size_t scratch_cap = 0;

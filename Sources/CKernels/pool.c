@@ -1,8 +1,22 @@
 // Persistent thread pool: n-1 workers plus the calling thread. A run publishes
-// (fn, ctx) and bumps a generation counter; workers spin on the counter for a
-// short while (decode issues ~200 matmuls per token, microseconds apart, so a
-// parked worker would pay a futex wake on each) and then park on a condition
-// variable so an idle engine costs no CPU on a shared machine.
+// (fn, ctx) and bumps a generation counter; workers spin on it for a short
+// while (decode issues ~200 matmuls per token, microseconds apart, so a parked
+// worker would pay a futex wake on each) and then park on a condition variable
+// so an idle engine costs no CPU on a shared machine.
+//
+// Two kinds of run:
+// - ck_pool_run: every thread index runs exactly once (static splits).
+// - ck_pool_run_dynamic: fn claims work itself; the caller runs it, and so
+//   does each worker that shows up before the caller has finished. Then the
+//   caller closes the run and waits only for workers already inside fn. A
+//   worker that is descheduled or parked (other processes on the cores) costs
+//   nothing: the caller does its share instead of waiting for it to wake.
+//
+// The run word is (generation << 1) | closed, changed only by the caller.
+// Join protocol (all seq_cst): a worker announces itself (active++) and only
+// then checks that the word still names the open run it woke for; the caller
+// closes the run and only then reads active. Either the worker sees the run
+// closed and leaves without touching fn/ctx, or the caller sees it and waits.
 #define _GNU_SOURCE
 #include "ck_internal.h"
 #include <pthread.h>
@@ -22,14 +36,18 @@
 
 /// How long an idle worker spins before parking.
 #define CK_SPIN_NS 200000LL
+/// Pauses the caller spins waiting for workers before it starts yielding.
+#define CK_WAIT_SPINS 2000
 
 struct ck_pool {
     int n_threads;
     pthread_t *threads;
     void (*fn)(void *ctx, int ith, int nth);
     void *ctx;
-    _Atomic uint64_t generation;
-    _Atomic int remaining;
+    int dynamic;
+    _Atomic uint64_t run;   // (generation << 1) | closed
+    _Atomic int remaining;  // static runs: workers yet to finish fn
+    _Atomic int active;     // workers between announce and leave
     _Atomic int sleepers;
     _Atomic int stop;
     pthread_mutex_t mutex;
@@ -47,12 +65,14 @@ static int64_t now_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/// Waits until the generation differs from `seen`; returns the new one.
+static uint64_t generation_of(uint64_t run) { return run >> 1; }
+
+/// Waits until the generation differs from `seen` (or stop); returns the run word.
 static uint64_t wait_for_work(ck_pool *pool, uint64_t seen) {
     int64_t deadline = 0;
     for (int spins = 0;; spins++) {
-        uint64_t g = atomic_load_explicit(&pool->generation, memory_order_acquire);
-        if (g != seen || atomic_load_explicit(&pool->stop, memory_order_acquire)) return g;
+        uint64_t run = atomic_load_explicit(&pool->run, memory_order_acquire);
+        if (generation_of(run) != seen || atomic_load_explicit(&pool->stop, memory_order_acquire)) return run;
         CK_PAUSE();
         if ((spins & 63) == 63) {
             int64_t t = now_ns();
@@ -60,18 +80,17 @@ static uint64_t wait_for_work(ck_pool *pool, uint64_t seen) {
             else if (t > deadline) break;
         }
     }
-    // Park. sleepers is raised before re-checking the generation under the
-    // mutex; the runner bumps the generation before reading sleepers, so one
-    // of the two always sees the other (both seq_cst).
+    // Park. sleepers is raised before re-checking under the mutex; the caller
+    // publishes before reading sleepers, so one of the two sees the other.
     pthread_mutex_lock(&pool->mutex);
     atomic_fetch_add(&pool->sleepers, 1);
-    uint64_t g;
-    while ((g = atomic_load(&pool->generation)) == seen && !atomic_load(&pool->stop)) {
+    uint64_t run;
+    while (generation_of(run = atomic_load(&pool->run)) == seen && !atomic_load(&pool->stop)) {
         pthread_cond_wait(&pool->wake, &pool->mutex);
     }
     atomic_fetch_sub(&pool->sleepers, 1);
     pthread_mutex_unlock(&pool->mutex);
-    return g;
+    return run;
 }
 
 static void *worker_main(void *raw) {
@@ -80,10 +99,15 @@ static void *worker_main(void *raw) {
     ck_pool *pool = arg.pool;
     uint64_t seen = 0;
     for (;;) {
-        seen = wait_for_work(pool, seen);
-        if (atomic_load_explicit(&pool->stop, memory_order_acquire)) return NULL;
-        pool->fn(pool->ctx, arg.ith, pool->n_threads);
-        atomic_fetch_sub_explicit(&pool->remaining, 1, memory_order_acq_rel);
+        uint64_t run = wait_for_work(pool, seen);
+        if (atomic_load(&pool->stop)) return NULL;
+        seen = generation_of(run);
+        atomic_fetch_add(&pool->active, 1);
+        if (atomic_load(&pool->run) == (seen << 1)) {  // still this run, and open
+            pool->fn(pool->ctx, arg.ith, pool->n_threads);
+            if (!pool->dynamic) atomic_fetch_sub(&pool->remaining, 1);
+        }
+        atomic_fetch_sub(&pool->active, 1);
     }
 }
 
@@ -98,8 +122,9 @@ ck_pool *ck_pool_create(int n_threads) {
     ck_pool *pool = calloc(1, sizeof(ck_pool));
     if (!pool) return NULL;
     pool->n_threads = n_threads;
-    atomic_init(&pool->generation, 0);
+    atomic_init(&pool->run, 1);  // generation 0, closed
     atomic_init(&pool->remaining, 0);
+    atomic_init(&pool->active, 0);
     atomic_init(&pool->sleepers, 0);
     atomic_init(&pool->stop, 0);
     pthread_mutex_init(&pool->mutex, NULL);
@@ -134,25 +159,51 @@ void ck_pool_destroy(ck_pool *pool) {
 
 int ck_pool_size(const ck_pool *pool) { return pool ? pool->n_threads : 1; }
 
-void ck_pool_run(ck_pool *pool, void (*fn)(void *ctx, int ith, int nth), void *ctx) {
-    if (!pool || pool->n_threads == 1) {
-        fn(ctx, 0, 1);
-        return;
+/// Spins, then yields the core, until *counter is zero.
+static void wait_until_zero(_Atomic int *counter) {
+    for (int spins = 0; atomic_load_explicit(counter, memory_order_acquire) > 0; spins++) {
+        if (spins < CK_WAIT_SPINS) CK_PAUSE();
+        else sched_yield();
     }
+}
+
+static void publish(ck_pool *pool, void (*fn)(void *ctx, int ith, int nth), void *ctx, int dynamic) {
+    // The previous run is closed, so a straggler still announced cannot join
+    // it; wait for it to leave before the fields it might read change.
+    wait_until_zero(&pool->active);
     pool->fn = fn;
     pool->ctx = ctx;
+    pool->dynamic = dynamic;
     atomic_store(&pool->remaining, pool->n_threads - 1);
-    atomic_fetch_add(&pool->generation, 1);  // publishes fn/ctx (seq_cst)
+    uint64_t next = generation_of(atomic_load(&pool->run)) + 1;
+    atomic_store(&pool->run, next << 1);  // open; publishes the fields above
     if (atomic_load(&pool->sleepers) > 0) {
         pthread_mutex_lock(&pool->mutex);
         pthread_cond_broadcast(&pool->wake);
         pthread_mutex_unlock(&pool->mutex);
     }
-    fn(ctx, 0, pool->n_threads);
-    // Workers normally finish within microseconds of us; yield if one was
-    // descheduled so we do not burn its core.
-    for (int spins = 0; atomic_load_explicit(&pool->remaining, memory_order_acquire) > 0; spins++) {
-        if (spins < 20000) CK_PAUSE();
-        else sched_yield();
+}
+
+static void close_run(ck_pool *pool) { atomic_fetch_or(&pool->run, 1); }
+
+void ck_pool_run(ck_pool *pool, void (*fn)(void *ctx, int ith, int nth), void *ctx) {
+    if (!pool || pool->n_threads == 1) {
+        fn(ctx, 0, 1);
+        return;
     }
+    publish(pool, fn, ctx, 0);
+    fn(ctx, 0, pool->n_threads);
+    wait_until_zero(&pool->remaining);  // every worker runs once, so wait for all
+    close_run(pool);
+}
+
+void ck_pool_run_dynamic(ck_pool *pool, void (*fn)(void *ctx, int ith, int nth), void *ctx) {
+    if (!pool || pool->n_threads == 1) {
+        fn(ctx, 0, 1);
+        return;
+    }
+    publish(pool, fn, ctx, 1);
+    fn(ctx, 0, pool->n_threads);
+    close_run(pool);
+    wait_until_zero(&pool->active);
 }

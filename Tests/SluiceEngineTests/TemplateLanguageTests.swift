@@ -23,6 +23,12 @@ import Testing
         #expect(try render("x\n  {#- comment -#}\n  y") == "xy")
     }
 
+    @Test func newlinesAreNormalisedAndOneTrailingNewlineDropped() throws {
+        #expect(try render("Hi\n") == "Hi")
+        #expect(try render("Hi\n\n") == "Hi\n")
+        #expect(try render("a\r\nb\rc") == "a\nb\nc")
+    }
+
     @Test func rawBlocksAreLiteral() throws {
         #expect(try render("{% raw %}{{ not evaluated }}{% endraw %}") == "{{ not evaluated }}")
     }

@@ -25,6 +25,27 @@ import Testing
         }
     }
 
+    @Test func rendersTheTemplateReadFromTheModelFile() throws {
+        let template = try TokenizerModelFixture.chatTemplate()
+        #expect(template.source == Self.smolLM2Template)
+        #expect(template.bosToken == "<|im_start|>")
+        #expect(template.eosToken == "<|im_end|>")
+        for reference in try ReferenceFixture.load().chat_template {
+            let messages = reference.messages.map { ChatMessage(role: $0.role, content: $0.content) }
+            #expect(try template.render(messages: messages, addGenerationPrompt: true) == reference.prompt)
+        }
+    }
+
+    @Test func renderedPromptTokenizesIntoSpecialTokens() throws {
+        let tokenizer = try TokenizerModelFixture.tokenizer()
+        let prompt = try TokenizerModelFixture.chatTemplate().render(messages: [ChatMessage(role: "user", content: "Hi")])
+        let ids = tokenizer.encode(prompt, parseSpecial: true)
+        #expect(ids.first == 1)  // <|im_start|>
+        #expect(ids.filter { $0 == 1 }.count == 3)  // system, user, assistant turns
+        #expect(ids.filter { $0 == 2 }.count == 2)  // <|im_end|> after system and user
+        #expect(tokenizer.decode(ids, renderSpecial: true) == prompt)
+    }
+
     @Test func omitsGenerationPromptWhenNotAsked() throws {
         let template = try ChatTemplate(source: Self.smolLM2Template)
         let prompt = try template.render(messages: [ChatMessage(role: "system", content: "S")], addGenerationPrompt: false)

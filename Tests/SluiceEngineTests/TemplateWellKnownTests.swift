@@ -69,6 +69,36 @@ import Testing
         {%- endif %}
         """#
 
+    static let gemma = """
+        {{ bos_token }}{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if (message['role'] == 'assistant') %}{% set role = 'model' %}{% else %}{% set role = message['role'] %}{% endif %}{{ '<start_of_turn>' + role + '\n' + message['content'] | trim + '<end_of_turn>\n' }}{% endfor %}{% if add_generation_prompt %}{{'<start_of_turn>model\n'}}{% endif %}
+        """
+
+    static let deepSeekR1Style = """
+        {% set ns = namespace(system_prompt='') %}{%- for message in messages %}{%- if message['role'] == 'system' %}{% set ns.system_prompt = message['content'] %}{%- endif %}{%- endfor %}{{ bos_token }}{{ ns.system_prompt }}{%- for message in messages %}{%- if message['role'] == 'user' %}{{ '<｜User｜>' + message['content'] }}{%- endif %}{%- if message['role'] == 'assistant' %}{% set content = message['content'] %}{% if '</think>' in content %}{% set content = content.split('</think>')[-1] %}{% endif %}{{ '<｜Assistant｜>' + content + '<｜end▁of▁sentence｜>' }}{%- endif %}{%- endfor %}{% if add_generation_prompt %}{{ '<｜Assistant｜><think>\n' }}{% endif %}
+        """
+
+    @Test func rendersGemmaWithModelRoleAndRejectsSystem() throws {
+        let template = try ChatTemplate(source: Self.gemma, bosToken: "<bos>", eosToken: "<eos>")
+        let prompt = try template.render(messages: [
+            ChatMessage(role: "user", content: "Hi "), ChatMessage(role: "assistant", content: "Hello"),
+            ChatMessage(role: "user", content: "Q"),
+        ])
+        #expect(prompt == "<bos><start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\nHello<end_of_turn>\n"
+            + "<start_of_turn>user\nQ<end_of_turn>\n<start_of_turn>model\n")
+        #expect(throws: ChatTemplateError(.raisedByTemplate, "System role not supported")) {
+            try template.render(messages: [ChatMessage(role: "system", content: "S")])
+        }
+    }
+
+    @Test func rendersNamespaceAndSplitBasedReasoningTemplate() throws {
+        let template = try ChatTemplate(source: Self.deepSeekR1Style, bosToken: "<｜begin▁of▁sentence｜>")
+        let prompt = try template.render(messages: [
+            ChatMessage(role: "system", content: "S"), ChatMessage(role: "user", content: "U1"),
+            ChatMessage(role: "assistant", content: "<think>x</think>A1"), ChatMessage(role: "user", content: "U2"),
+        ])
+        #expect(prompt == "<｜begin▁of▁sentence｜>S<｜User｜>U1<｜Assistant｜>A1<｜end▁of▁sentence｜><｜User｜>U2<｜Assistant｜><think>\n")
+    }
+
     @Test func rendersLlama3WithBosAndTrimmedContent() throws {
         let template = try ChatTemplate(source: Self.llama3, bosToken: "<|begin_of_text|>", eosToken: "<|eot_id|>")
         let prompt = try template.render(messages: [

@@ -37,6 +37,12 @@ int ck_pool_size(const ck_pool *pool);
 /// participating as ith 0; returns when every thread is done. Not reentrant:
 /// one caller at a time. pool may be NULL (runs fn(ctx, 0, 1) inline).
 void ck_pool_run(ck_pool *pool, void (*fn)(void *ctx, int ith, int nth), void *ctx);
+/// For work that fn claims itself (e.g. chunks taken from an atomic counter):
+/// fn runs on the caller and on each worker that is ready before the caller's
+/// own call returns; then the run closes and this returns once the workers
+/// already inside fn are done. A descheduled or parked worker is never waited
+/// for. ith is unique per call but not every ith in 0..<nth necessarily runs.
+void ck_pool_run_dynamic(ck_pool *pool, void (*fn)(void *ctx, int ith, int nth), void *ctx);
 
 // MARK: Types and dequantization
 

@@ -46,8 +46,27 @@ struct JinjaLexer {
     let options: Options
 
     init(source: String, options: Options = Options()) {
-        self.source = Array(source.utf8)
+        self.source = Self.normalizeNewlines(Array(source.utf8))
         self.options = options
+    }
+
+    /// Jinja2 defaults (`newline_sequence="\n"`, `keep_trailing_newline=False`):
+    /// "\r\n" and "\r" become "\n", and one newline at the very end is dropped.
+    private static func normalizeNewlines(_ bytes: [UInt8]) -> [UInt8] {
+        var result: [UInt8] = []
+        result.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == 0x0D {
+                result.append(0x0A)
+                index += index + 1 < bytes.count && bytes[index + 1] == 0x0A ? 2 : 1
+            } else {
+                result.append(bytes[index])
+                index += 1
+            }
+        }
+        if result.last == 0x0A { result.removeLast() }
+        return result
     }
 
     func lineNumber(at offset: Int) -> Int {
