@@ -9,7 +9,14 @@ extension EventLoop {
         let received = csys_recv(connection.id.fd, readBuffer.baseAddress, UInt(readBuffer.count))
         if received == 0 {
             // EOF. Mid-response this means the client is gone: cancel the handler.
-            closeConnection(connection)
+            // With only finished bytes left to send (a client that half-closed after
+            // its request), send them first; reading stops so EOF is not seen again.
+            if connection.inFlight == nil && connection.pendingOutputBytes > 0 && connection.lingerUntil == nil {
+                connection.closeAfterFlush = true
+                pauseReading(connection)
+            } else {
+                closeConnection(connection)
+            }
             return
         }
         if received < 0 {
