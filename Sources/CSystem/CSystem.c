@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -135,3 +136,13 @@ void csys_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
 int csys_shutdown(int fd) { return shutdown(fd, SHUT_RDWR); }
 
 int csys_shutdown_write(int fd) { return shutdown(fd, SHUT_WR); }
+
+long csys_raise_fd_limit(void) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return -1;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &limit) != 0) return -1;
+    }
+    return (long)limit.rlim_cur;
+}

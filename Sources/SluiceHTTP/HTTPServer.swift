@@ -37,6 +37,7 @@ public final class HTTPServer: Sendable {
     public func start() throws(HTTPError) -> Int {
         try configuration.validate()
         csys_ignore_sigpipe()
+        _ = csys_raise_fd_limit()
         let alreadyStarted = state.withLock { state -> Bool in
             defer { state.started = true }
             return state.started

@@ -48,6 +48,10 @@ uint64_t csys_monotonic_ns(void);
 int64_t csys_wall_seconds(void);
 /// Ignores SIGPIPE process-wide (writes to closed sockets then fail with EPIPE).
 void csys_ignore_sigpipe(void);
+/// Raises the soft RLIMIT_NOFILE to the hard limit (a server needs an fd per
+/// connection; the usual soft default of 1024 is below our connection limit).
+/// Returns the new soft limit, or -1.
+long csys_raise_fd_limit(void);
 /// Shuts down both directions of a socket (wakes a blocked peer) without closing the fd.
 int csys_shutdown(int fd);
 /// Shuts down the sending direction only (sends FIN; reading still works), for a lingering close.
