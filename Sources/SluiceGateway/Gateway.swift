@@ -1,6 +1,20 @@
 import Logging
 import SluiceHTTP
 
+/// A route added to the gateway's basic ones.
+public struct GatewayRoute: Sendable {
+    public var method: HTTPMethod
+    /// A path pattern; `{name}` segments become `HTTPRequest.pathParameters`.
+    public var path: String
+    public var handler: HTTPHandler
+
+    public init(_ method: HTTPMethod, _ path: String, _ handler: HTTPHandler) {
+        self.method = method
+        self.path = path
+        self.handler = handler
+    }
+}
+
 /// The composed server: configuration → model check → router with
 /// middleware → HTTP server. `start()` returns the bound port.
 public final class Gateway: Sendable {
@@ -12,13 +26,15 @@ public final class Gateway: Sendable {
     ///   - logger: where the access log goes (label `sluice.access`).
     ///   - requestIDs: injected for deterministic tests.
     ///   - created: `created` of the served model (Unix seconds).
+    ///   - routes: more routes (chat completions, admin, ...), wrapped in the same middleware.
     public init(configuration: GatewayConfiguration, logger: Logger, requestIDs: RequestIDPolicy = .counting(),
-                created: Int) throws(GatewayError) {
+                created: Int, routes: [GatewayRoute] = []) throws(GatewayError) {
         self.configuration = configuration
         models = [ServedModel(id: configuration.servedModelID, created: created)]
         let middleware = RequestMiddleware(requestIDs: requestIDs, accessLogger: configuration.accessLog ? logger : nil,
                                            now: { HTTPInstant.now() })
-        let router = Self.makeRouter(models: models, middleware: middleware)
+        var router = Self.makeRouter(models: models, middleware: middleware)
+        for route in routes { router.add(route.method, route.path, middleware.wrap(route.handler)) }
         server = HTTPServer(configuration: configuration.httpConfiguration, router: router,
                             errorResponder: { error, head in middleware.errorResponse(error, head) })
     }

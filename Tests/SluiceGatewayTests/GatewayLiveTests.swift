@@ -180,3 +180,26 @@ final class Locked: @unchecked Sendable {
 
     func next() -> Int { lock.withLock { value += 1; return value } }
 }
+
+@Suite struct GatewayExtraRouteTests {
+    @Test func extraRoutesGetRequestIDAndStreamThroughMiddleware() async throws {
+        var configuration = GatewayConfiguration()
+        configuration.port = 0
+        configuration.modelPath = try ModelFixture.requireDefaultModel()
+        let route = GatewayRoute(.post, "/v1/echo/{word}", .async { request in
+            .serverSentEvents { writer in
+                try await writer.send(data: request.pathParameters["word"] ?? "")
+                try await writer.send(data: request.headers["x-request-id"] ?? "none")
+            }
+        })
+        let gateway = try Gateway(configuration: configuration, logger: Logger(label: "t") { _ in SwiftLogNoOpLogHandler() },
+                                  requestIDs: RequestIDPolicy { "fixed" }, created: 0, routes: [route])
+        let port = try gateway.start()
+        let response = try await curl(["-X", "POST", "http://127.0.0.1:\(port)/v1/echo/hi"])
+        #expect(response.status == 200)
+        #expect(response.headers["x-request-id"] == "fixed")
+        #expect(response.body == "data: hi\n\ndata: fixed\n\n")
+        gateway.shutdown()
+        await gateway.waitUntilStopped()
+    }
+}
