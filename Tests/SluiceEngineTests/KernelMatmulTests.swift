@@ -1,0 +1,108 @@
+import CKernels
+import Testing
+
+/// Matmul of every weight type against an f64 reference built from the golden
+/// dequantization, on every dispatch path, for raw GGUF and packed weights,
+/// odd shapes and 1/2-thread pools.
+@Suite struct KernelMatmulTests {
+    static let rowCounts = [1, 3, 33]
+
+    private func check(_ y: [Float], against ref: (y: [Double], tolerance: [Double]), _ what: String) {
+        var worst = 0.0, bad = 0
+        for i in 0..<ref.y.count {
+            let err = abs(Double(y[i]) - ref.y[i])
+            if !(err <= ref.tolerance[i]) { bad += 1 }
+            worst = max(worst, err / ref.tolerance[i])
+        }
+        #expect(bad == 0, "\(what): \(bad) of \(ref.y.count) outside tolerance, worst error/tolerance \(worst)")
+    }
+
+    @Test(arguments: QuantFixture.typeNames)
+    func rawMatmulMatchesReferenceOnEveryPath(typeName: String) throws {
+        let fixture = try QuantFixture.load(typeName)
+        let isFloat = ["F32", "F16", "BF16"].contains(typeName)
+        for nOut in [8, 40] {
+            let (raw, values) = fixture.matrix(nOut: nOut)
+            for nRows in Self.rowCounts {
+                let x = KernelReference.activations(count: nRows * fixture.cols, seed: UInt64(nRows * 131 + nOut))
+                let ref = KernelReference.matmul(weights: values, nOut: nOut, nIn: fixture.cols, x: x, nRows: nRows,
+                                                 quantizedActivations: !isFloat)
+                for path in KernelRunner.availablePaths {
+                    let y = KernelRunner.withPath(level: path.level, vnni: path.vnni) {
+                        KernelRunner.matmul(pool: nil, type: fixture.typeID, weights: raw, nOut: nOut, nIn: fixture.cols,
+                                            x: x, nRows: nRows)
+                    }
+                    check(y, against: ref, "\(typeName) nOut \(nOut) rows \(nRows) level \(path.level) vnni \(path.vnni)")
+                }
+            }
+        }
+    }
+
+    @Test(arguments: QuantFixture.typeNames)
+    func packedMatmulMatchesReferenceOnEveryPathAndPool(typeName: String) throws {
+        let fixture = try QuantFixture.load(typeName)
+        let isFloat = ["F32", "F16", "BF16"].contains(typeName)
+        let pools = [ck_pool_create(1), ck_pool_create(2)]
+        defer { pools.forEach { ck_pool_destroy($0) } }
+        for nOut in [8, 40, 64] {
+            let (raw, values) = fixture.matrix(nOut: nOut)
+            let packed = try #require(raw.withUnsafeBytes {
+                ck_weights_create(fixture.typeID, $0.baseAddress, Int64(nOut), Int64(fixture.cols))
+            })
+            defer { ck_weights_destroy(packed) }
+            #expect(ck_weights_n_out(packed) == Int64(nOut) && ck_weights_n_in(packed) == Int64(fixture.cols))
+            for nRows in Self.rowCounts {
+                let x = KernelReference.activations(count: nRows * fixture.cols, seed: UInt64(nRows * 7 + nOut))
+                let ref = KernelReference.matmul(weights: values, nOut: nOut, nIn: fixture.cols, x: x, nRows: nRows,
+                                                 quantizedActivations: !isFloat)
+                for path in KernelRunner.availablePaths {
+                    for pool in [nil] + pools {
+                        let y = KernelRunner.withPath(level: path.level, vnni: path.vnni) {
+                            KernelRunner.matmulPacked(pool: pool, packed: packed, x: x, nRows: nRows)
+                        }
+                        check(y, against: ref, "packed \(typeName) nOut \(nOut) rows \(nRows) level \(path.level) vnni \(path.vnni) threads \(ck_pool_size(pool))")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Paths differ only in float summation order, so they agree far more
+    /// tightly than either agrees with the unquantized reference.
+    @Test(arguments: QuantFixture.typeNames)
+    func dispatchPathsAgreeWithPortable(typeName: String) throws {
+        let fixture = try QuantFixture.load(typeName)
+        let nOut = 48, nRows = 5
+        let (raw, _) = fixture.matrix(nOut: nOut)
+        let x = KernelReference.activations(count: nRows * fixture.cols, seed: 99)
+        let portable = KernelRunner.withPath(level: 0, vnni: false) {
+            KernelRunner.matmul(pool: nil, type: fixture.typeID, weights: raw, nOut: nOut, nIn: fixture.cols, x: x, nRows: nRows)
+        }
+        let scale = portable.map { abs($0) }.max() ?? 1
+        for path in KernelRunner.availablePaths.dropFirst() {
+            let y = KernelRunner.withPath(level: path.level, vnni: path.vnni) {
+                KernelRunner.matmul(pool: nil, type: fixture.typeID, weights: raw, nOut: nOut, nIn: fixture.cols, x: x, nRows: nRows)
+            }
+            let worst = zip(y, portable).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(worst <= 1e-4 * scale, "\(typeName) level \(path.level) vnni \(path.vnni): max diff \(worst)")
+        }
+    }
+
+    @Test func largeModelShapedMatmulUsesAllThreads() throws {
+        // [576 -> 1536] like SmolLM2's ffn_up, Q4_1 and Q8_0, split over 2 threads.
+        for typeName in ["Q4_1", "Q8_0"] {
+            let fixture = try QuantFixture.load(typeName)
+            let nIn = fixture.cols, nOut = 1536, nRows = 4
+            let (raw, values) = fixture.matrix(nOut: nOut)
+            let x = KernelReference.activations(count: nRows * nIn, seed: 5)
+            let ref = KernelReference.matmul(weights: values, nOut: nOut, nIn: nIn, x: x, nRows: nRows, quantizedActivations: true)
+            let pool = try #require(ck_pool_create(2))
+            defer { ck_pool_destroy(pool) }
+            check(KernelRunner.matmul(pool: pool, type: fixture.typeID, weights: raw, nOut: nOut, nIn: nIn, x: x, nRows: nRows),
+                  against: ref, "raw \(typeName)")
+            let packed = try #require(raw.withUnsafeBytes { ck_weights_create(fixture.typeID, $0.baseAddress, Int64(nOut), Int64(nIn)) })
+            defer { ck_weights_destroy(packed) }
+            check(KernelRunner.matmulPacked(pool: pool, packed: packed, x: x, nRows: nRows), against: ref, "packed \(typeName)")
+        }
+    }
+}

@@ -1,8 +1,0 @@
-import Testing
-@testable import SluiceEngine
-
-@Suite struct SluiceEngineSmokeTests {
-    @Test func moduleLinks() {
-        #expect(Bool(true))
-    }
-}
