@@ -1,4 +1,5 @@
 import Logging
+import SluiceEngine
 import SluiceHTTP
 
 /// A route added to the gateway's basic ones.
@@ -15,13 +16,17 @@ public struct GatewayRoute: Sendable {
     }
 }
 
-/// The composed server: configuration → model check → router with
+/// The composed server: configuration → model file → router with
 /// middleware → HTTP server. `start()` returns the bound port.
 public final class Gateway: Sendable {
     public let configuration: GatewayConfiguration
     public let models: [ServedModel]
+    /// The served model, opened and validated by the engine's GGUF reader.
+    public let modelFile: GGUFFile
     let server: HTTPServer
 
+    /// - Parameters:
+    /// Opens the model (throws `.modelUnreadable` when it cannot be read).
     /// - Parameters:
     ///   - logger: where the access log goes (label `sluice.access`).
     ///   - requestIDs: injected for deterministic tests.
@@ -30,6 +35,7 @@ public final class Gateway: Sendable {
     public init(configuration: GatewayConfiguration, logger: Logger, requestIDs: RequestIDPolicy = .counting(),
                 created: Int, routes: [GatewayRoute] = []) throws(GatewayError) {
         self.configuration = configuration
+        modelFile = try ModelFile.open(path: configuration.modelPath)
         models = [ServedModel(id: configuration.servedModelID, created: created)]
         let middleware = RequestMiddleware(requestIDs: requestIDs, accessLogger: configuration.accessLog ? logger : nil,
                                            now: { HTTPInstant.now() })
@@ -46,10 +52,9 @@ public final class Gateway: Sendable {
         return router
     }
 
-    /// Checks the model file, then binds and starts serving. Returns the port.
+    /// Binds and starts serving. Returns the port.
     @discardableResult
     public func start() throws(GatewayError) -> Int {
-        _ = try ModelFileCheck.check(path: configuration.modelPath)
         do {
             return try server.start()
         } catch {

@@ -166,8 +166,7 @@ func curl(_ arguments: [String]) async throws -> CurlResponse {
         var configuration = GatewayConfiguration()
         configuration.port = 0
         configuration.modelPath = "/nonexistent.gguf"
-        let gateway = try Gateway(configuration: configuration, logger: Logger(label: "t"), created: 0)
-        #expect(throws: GatewayError.self) { try gateway.start() }
+        #expect(throws: GatewayError.self) { _ = try Gateway(configuration: configuration, logger: Logger(label: "t"), created: 0) }
     }
 }
 
