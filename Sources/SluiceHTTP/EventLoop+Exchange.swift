@@ -37,6 +37,14 @@ extension EventLoop {
                 if connection.machine.shouldPauseReading && !connection.readPaused { pauseReading(connection) }
                 return
             case .sendContinue:
+                // RFC 9110 §10.1.1: a request we will refuse anyway gets its final
+                // status instead of 100, so the client need not send the body.
+                if let head = connection.machine.headAwaitingBody, let refusal = refusal(for: head) {
+                    connection.machine.answeredWithoutBody()
+                    encode(refusal, into: &connection.output, method: head.method, version: head.version, keepAlive: false)
+                    connection.closeAfterFlush = true
+                    return
+                }
                 connection.output.append(contentsOf: HTTPResponseEncoder.continueResponse)
             case .dispatch(let request):
                 dispatch(request, on: connection)
@@ -69,16 +77,32 @@ extension EventLoop {
 
     // MARK: Handlers
 
+    /// The router's 404 or 405 (with Allow) for `head`, or nil when a route exists.
+    func refusal(for head: HTTPRequestHead) -> HTTPResponse? {
+        switch context.router.resolve(head.method, path: head.path) {
+        case .found: return nil
+        case .notFound: return notFoundResponse(head)
+        case .methodNotAllowed(let allow): return methodNotAllowedResponse(head, allow)
+        }
+    }
+
+    func notFoundResponse(_ head: HTTPRequestHead) -> HTTPResponse {
+        context.errorResponder(HTTPError(.notFound, "no route for \(head.method) \(head.path)"), head)
+    }
+
+    func methodNotAllowedResponse(_ head: HTTPRequestHead, _ allow: [HTTPMethod]) -> HTTPResponse {
+        var response = context.errorResponder(HTTPError(.methodNotAllowed, "method \(head.method) not allowed"), head)
+        response.headers.replaceOrAdd("Allow", allow.map(\.rawValue).joined(separator: ", "))
+        return response
+    }
+
     func dispatch(_ request: HTTPRequest, on connection: Connection) {
         var request = request
         switch context.router.resolve(request.head.method, path: request.head.path) {
         case .notFound:
-            let response = context.errorResponder(HTTPError(.notFound, "no route for \(request.head.method) \(request.head.path)"), request.head)
-            writeResponse(response, for: request.head, on: connection, writer: nil)
+            writeResponse(notFoundResponse(request.head), for: request.head, on: connection, writer: nil)
         case .methodNotAllowed(let allow):
-            var response = context.errorResponder(HTTPError(.methodNotAllowed, "method \(request.head.method) not allowed"), request.head)
-            response.headers.replaceOrAdd("Allow", allow.map(\.rawValue).joined(separator: ", "))
-            writeResponse(response, for: request.head, on: connection, writer: nil)
+            writeResponse(methodNotAllowedResponse(request.head, allow), for: request.head, on: connection, writer: nil)
         case .found(let handler, let parameters):
             request.pathParameters = parameters
             switch handler {

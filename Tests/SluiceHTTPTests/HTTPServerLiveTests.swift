@@ -184,6 +184,20 @@ import Testing
         await live.stop()
     }
 
+    @Test func refusesExpectContinueUploadToUnknownRouteWithoutContinue() async throws {
+        let live = try LiveServer.start(makeRouter())
+        let port = live.port
+        let (response, eof) = try await offPool {
+            let client = try RawClient(port: port)
+            try client.send("POST /nowhere HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 100000\r\n\r\n")
+            return (try client.readResponse(), try client.readsEOF())
+        }
+        #expect(response.status == 404)
+        #expect(response.header("Connection") == "close")
+        #expect(eof)
+        await live.stop()
+    }
+
     @Test func cutsOffSlowlorisClient() async throws {
         let live = try LiveServer.start(makeRouter()) {
             $0.timeouts.readHead = .milliseconds(300)
