@@ -75,11 +75,10 @@ struct RequestMiddleware: Sendable {
     }
 
     func log(_ logger: Logger, _ head: HTTPRequestHead?, _ id: String, _ status: HTTPStatus, bytes: Int?, start: HTTPInstant, streamed: Bool) {
-        var metadata: Logger.Metadata = [
-            "request.id": .string(id),
-            "http.status": .stringConvertible(status.code),
-            "http.duration_us": .stringConvertible(Int(now().nanoseconds(since: start) / 1000)),
-        ]
+        var metadata = Logger.Metadata(minimumCapacity: 8)
+        metadata["request.id"] = .string(id)
+        metadata["http.status"] = .stringConvertible(status.code)
+        metadata["http.duration_us"] = .stringConvertible(Int(now().nanoseconds(since: start) / 1000))
         if let head {
             metadata["http.method"] = .string(head.method.rawValue)
             metadata["http.path"] = .string(String(head.path))
