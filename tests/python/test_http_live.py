@@ -239,3 +239,74 @@ def test_version_flag():
     result = subprocess.run([_required_env("SLUICE_BIN"), "--version"], capture_output=True, text=True, timeout=20)
     assert result.returncode == 0
     assert re.match(r"\d+\.\d+\.\d+", result.stdout.strip())
+
+
+def test_many_concurrent_keep_alive_clients(server):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def client(index):
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        statuses = []
+        for path in ["/health", "/v1/models"] * 5:
+            connection.request("GET", path, headers={"x-request-id": f"c{index}"})
+            response = connection.getresponse()
+            response.read()
+            statuses.append((response.status, response.getheader("x-request-id")))
+        connection.close()
+        return statuses
+
+    with ThreadPoolExecutor(max_workers=100) as pool:
+        results = list(pool.map(client, range(100)))
+    for index, statuses in enumerate(results):
+        assert statuses == [(200, f"c{index}")] * 10
+
+
+def test_slow_header_sender_is_cut_off_with_408():
+    running = SluiceProcess("--header-timeout", "1")
+    try:
+        with socket.create_connection(("127.0.0.1", running.port), timeout=10) as sock:
+            start = time.time()
+            sock.sendall(b"GET /health HTTP/1.1\r\n")
+            received = b""
+            try:
+                while time.time() - start < 8:
+                    sock.sendall(b"X-Slow: 1\r\n")
+                    sock.settimeout(0.3)
+                    try:
+                        chunk = sock.recv(65536)
+                    except socket.timeout:
+                        continue
+                    if not chunk:
+                        break
+                    received += chunk
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            elapsed = time.time() - start
+        assert received.startswith(b"HTTP/1.1 408 "), received[:100]
+        assert elapsed < 4
+    finally:
+        running.stop()
+
+
+def test_connections_over_the_limit_get_503():
+    running = SluiceProcess("--max-connections", "2", "--event-loops", "1")
+    try:
+        held = [http.client.HTTPConnection("127.0.0.1", running.port, timeout=5) for _ in range(2)]
+        for connection in held:
+            connection.request("GET", "/health")
+            assert connection.getresponse().read() == b'{"status":"ok"}'
+        with socket.create_connection(("127.0.0.1", running.port), timeout=5) as sock:
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            data = b""
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 503 ")
+        assert json.loads(body)["error"]["code"] == "service_unavailable"
+        for connection in held:
+            connection.close()
+    finally:
+        running.stop()
