@@ -203,6 +203,7 @@ extension EventLoop {
             writeResponse(response, for: head, on: connection, writer: writer)
             afterResponseProgress(connection)
         case .write(let writer, let bytes):
+            writer.loopTook(bytes.count)
             guard let connection = connection(writer.connection), connection.inFlight === writer, connection.stream != nil else { return }
             appendStreamBytes(connection, bytes)
             if connection.pendingOutputBytes > context.configuration.maxBufferedOutputBytes {
@@ -248,6 +249,13 @@ extension EventLoop {
         connection.stream = stream
     }
 
+    /// Tells a streaming producer how much output still waits (flow control).
+    func reportBacklog(_ connection: Connection) {
+        if connection.stream != nil, let writer = connection.inFlight {
+            writer.loopReported(backlog: connection.pendingOutputBytes)
+        }
+    }
+
     func flushThenClose(_ connection: Connection) {
         connection.closeAfterFlush = true
         flush(connection)
@@ -270,9 +278,12 @@ extension EventLoop {
             } else if sent == -Int(EAGAIN) || sent == -Int(EINTR) {
                 if sent == -Int(EINTR) { continue }
                 if !connection.wantsWrite {
+                    // The write-stall clock starts when the client first stops taking bytes.
+                    connection.lastWriteProgress = now
                     connection.wantsWrite = true
                     updateInterest(connection)
                 }
+                reportBacklog(connection)
                 return
             } else {
                 closeConnection(connection)
@@ -285,6 +296,7 @@ extension EventLoop {
             connection.output.removeAll(keepingCapacity: true)
         }
         connection.outputOffset = 0
+        reportBacklog(connection)
         if connection.wantsWrite {
             connection.wantsWrite = false
             updateInterest(connection)

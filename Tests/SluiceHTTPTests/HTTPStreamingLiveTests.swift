@@ -101,16 +101,37 @@ import Testing
                 }
             })
         })
-        let live = try LiveServer.start(router) { $0.maxBufferedOutputBytes = 256 * 1024 }
+        let live = try LiveServer.start(router) {
+            $0.timeouts.writeStall = .milliseconds(500)
+            $0.tickInterval = .milliseconds(20)
+        }
         let port = live.port
         let client = try await offPool {
             let client = try RawClient(port: port)
             try client.send("GET /flood HTTP/1.1\r\nHost: t\r\n\r\n")
             return client
         }
-        // Never read: the kernel buffers fill, then the server's bound trips.
+        // Never read: the kernel buffers fill, the producer is held at the high-water
+        // mark, and the write-stall timeout cuts the client off.
         #expect(await eventually(within: 10) { observed.current.cancelled })
         withExtendedLifetime(client) {}
+        await live.stop()
+    }
+
+    @Test func fastProducerRunsAtTheClientsPace() async throws {
+        let chunkCount = 400
+        var router = HTTPRouter()
+        router.add(.get, "/big", .sync { _ in
+            HTTPResponse(body: .stream(HTTPStreamOptions()) { writer in
+                let chunk = [UInt8](repeating: 0x62, count: 64 * 1024)
+                for _ in 0..<chunkCount { try await writer.write(chunk) }
+            })
+        })
+        // 25 MiB through a 256 KiB hard bound: only flow control makes this pass.
+        let live = try LiveServer.start(router) { $0.maxBufferedOutputBytes = 256 * 1024 }
+        let url = "\(live.baseURL)/big"
+        let result = try await offPool { try runTool("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{size_download}", url]) }
+        #expect(result.output == String(chunkCount * 64 * 1024))
         await live.stop()
     }
 
