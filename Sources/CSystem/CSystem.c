@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -76,7 +78,20 @@ int csys_tcp_listen(const char *host, int port, int reuse_port, int backlog) {
     } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
         family = AF_INET6; v6->sin6_family = AF_INET6; v6->sin6_port = htons((uint16_t)port); len = sizeof *v6;
     } else {
-        return -EINVAL;
+        // A name such as "localhost": take the first address it resolves to.
+        struct addrinfo hints, *found = NULL;
+        memset(&hints, 0, sizeof hints);
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        hints.ai_flags = AI_PASSIVE;
+        if (getaddrinfo(host, NULL, &hints, &found) != 0 || found == NULL) return -EINVAL;
+        memcpy(&addr, found->ai_addr, found->ai_addrlen);
+        len = found->ai_addrlen;
+        family = found->ai_family;
+        freeaddrinfo(found);
+        if (family == AF_INET) v4->sin_port = htons((uint16_t)port);
+        else if (family == AF_INET6) v6->sin6_port = htons((uint16_t)port);
+        else return -EINVAL;
     }
     int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return -errno;
@@ -135,3 +150,13 @@ void csys_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
 int csys_shutdown(int fd) { return shutdown(fd, SHUT_RDWR); }
 
 int csys_shutdown_write(int fd) { return shutdown(fd, SHUT_WR); }
+
+long csys_raise_fd_limit(void) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return -1;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &limit) != 0) return -1;
+    }
+    return (long)limit.rlim_cur;
+}

@@ -1,24 +1,46 @@
 import Logging
+import SluiceEngine
 import SluiceHTTP
 
-/// The composed server: configuration → model check → router with
+/// A route added to the gateway's basic ones.
+public struct GatewayRoute: Sendable {
+    public var method: HTTPMethod
+    /// A path pattern; `{name}` segments become `HTTPRequest.pathParameters`.
+    public var path: String
+    public var handler: HTTPHandler
+
+    public init(_ method: HTTPMethod, _ path: String, _ handler: HTTPHandler) {
+        self.method = method
+        self.path = path
+        self.handler = handler
+    }
+}
+
+/// The composed server: configuration → model file → router with
 /// middleware → HTTP server. `start()` returns the bound port.
 public final class Gateway: Sendable {
     public let configuration: GatewayConfiguration
     public let models: [ServedModel]
+    /// The served model, opened and validated by the engine's GGUF reader.
+    public let modelFile: GGUFFile
     let server: HTTPServer
 
+    /// - Parameters:
+    /// Opens the model (throws `.modelUnreadable` when it cannot be read).
     /// - Parameters:
     ///   - logger: where the access log goes (label `sluice.access`).
     ///   - requestIDs: injected for deterministic tests.
     ///   - created: `created` of the served model (Unix seconds).
+    ///   - routes: more routes (chat completions, admin, ...), wrapped in the same middleware.
     public init(configuration: GatewayConfiguration, logger: Logger, requestIDs: RequestIDPolicy = .counting(),
-                created: Int) throws(GatewayError) {
+                created: Int, routes: [GatewayRoute] = []) throws(GatewayError) {
         self.configuration = configuration
+        modelFile = try ModelFile.open(path: configuration.modelPath)
         models = [ServedModel(id: configuration.servedModelID, created: created)]
         let middleware = RequestMiddleware(requestIDs: requestIDs, accessLogger: configuration.accessLog ? logger : nil,
                                            now: { HTTPInstant.now() })
-        let router = Self.makeRouter(models: models, middleware: middleware)
+        var router = Self.makeRouter(models: models, middleware: middleware)
+        for route in routes { router.add(route.method, route.path, middleware.wrap(route.handler)) }
         server = HTTPServer(configuration: configuration.httpConfiguration, router: router,
                             errorResponder: { error, head in middleware.errorResponse(error, head) })
     }
@@ -30,10 +52,9 @@ public final class Gateway: Sendable {
         return router
     }
 
-    /// Checks the model file, then binds and starts serving. Returns the port.
+    /// Binds and starts serving. Returns the port.
     @discardableResult
     public func start() throws(GatewayError) -> Int {
-        _ = try ModelFileCheck.check(path: configuration.modelPath)
         do {
             return try server.start()
         } catch {

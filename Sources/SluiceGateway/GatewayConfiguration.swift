@@ -24,7 +24,7 @@ public struct GatewayConfiguration: Sendable, Hashable {
 
     public init() {}
 
-    public var servedModelID: String { modelName ?? ModelFileCheck.defaultModelID(path: modelPath) }
+    public var servedModelID: String { modelName ?? ModelFile.defaultModelID(path: modelPath) }
 
     /// The HTTP server settings these options imply.
     public var httpConfiguration: HTTPServerConfiguration {

@@ -2,6 +2,8 @@
 /// writes by hand on hot paths, where JSONEncoder would dominate the cost.
 enum JSONText {
     static func quoted(_ text: String) -> String {
+        // Fast path: most strings (paths, ids, keys) need no escaping.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) { return "\"" + text + "\"" }
         var out = "\""
         out.reserveCapacity(text.utf8.count + 2)
         for scalar in text.unicodeScalars {

@@ -8,6 +8,8 @@ public final class LogLineWriter: @unchecked Sendable {
     public static let standardOutput = LogLineWriter(fd: STDOUT_FILENO)
     public static let standardError = LogLineWriter(fd: STDERR_FILENO)
 
+    /// How long the first line of a batch may wait before it is written.
+    static let batchDelayMicroseconds: UInt32 = 2000
     private let fd: Int32
     private let maxBufferedBytes: Int
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
@@ -35,9 +37,12 @@ public final class LogLineWriter: @unchecked Sendable {
             droppedLines += 1
             return
         }
+        let wasEmpty = pending.isEmpty
         pending.append(contentsOf: line.utf8)
         pending.append(0x0A)
-        pthread_cond_signal(condition)
+        // Only the first line of a batch wakes the writer (a wake-up per line
+        // would cost a context switch per request under load).
+        if wasEmpty { pthread_cond_signal(condition) }
     }
 
     /// Blocks until everything written so far has reached the fd.
@@ -68,6 +73,10 @@ public final class LogLineWriter: @unchecked Sendable {
         while true {
             pthread_mutex_lock(mutex)
             while pending.isEmpty { pthread_cond_wait(condition, mutex) }
+            // Let the batch grow for a moment: one write for many lines.
+            pthread_mutex_unlock(mutex)
+            usleep(Self.batchDelayMicroseconds)
+            pthread_mutex_lock(mutex)
             swap(&batch, &pending)
             flushing = true
             pthread_mutex_unlock(mutex)

@@ -41,16 +41,24 @@ struct RequestMiddleware: Sendable {
     /// Gives the handler the request id it will answer with, as the
     /// `x-request-id` header of the request.
     func tagged(_ request: HTTPRequest) -> (HTTPRequest, String) {
-        let id = requestIDs.id(for: request.head)
+        let supplied = request.head.headers[RequestIDPolicy.headerName]
+        if let supplied, RequestIDPolicy.isSane(supplied) { return (request, supplied) }
+        let id = requestIDs.id(for: nil)
         var request = request
-        if request.head.headers[RequestIDPolicy.headerName] != id {
+        if supplied == nil {
+            request.head.headers.add(RequestIDPolicy.headerName, id)
+        } else {
             request.head.headers.replaceOrAdd(RequestIDPolicy.headerName, id)
         }
         return (request, id)
     }
 
     func finish(_ response: inout HTTPResponse, _ head: HTTPRequestHead?, _ id: String, _ start: HTTPInstant) -> HTTPResponse {
-        response.headers.replaceOrAdd(RequestIDPolicy.headerName, id)
+        if response.headers.contains(RequestIDPolicy.headerName) {
+            response.headers.replaceOrAdd(RequestIDPolicy.headerName, id)
+        } else {
+            response.headers.add(RequestIDPolicy.headerName, id)
+        }
         guard let accessLogger else { return response }
         switch response.body {
         case .bytes(let bytes):
@@ -67,11 +75,10 @@ struct RequestMiddleware: Sendable {
     }
 
     func log(_ logger: Logger, _ head: HTTPRequestHead?, _ id: String, _ status: HTTPStatus, bytes: Int?, start: HTTPInstant, streamed: Bool) {
-        var metadata: Logger.Metadata = [
-            "request.id": .string(id),
-            "http.status": .stringConvertible(status.code),
-            "http.duration_us": .stringConvertible(Int(now().nanoseconds(since: start) / 1000)),
-        ]
+        var metadata = Logger.Metadata(minimumCapacity: 8)
+        metadata["request.id"] = .string(id)
+        metadata["http.status"] = .stringConvertible(status.code)
+        metadata["http.duration_us"] = .stringConvertible(Int(now().nanoseconds(since: start) / 1000))
         if let head {
             metadata["http.method"] = .string(head.method.rawValue)
             metadata["http.path"] = .string(String(head.path))

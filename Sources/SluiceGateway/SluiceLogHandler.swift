@@ -39,8 +39,9 @@ public struct SluiceLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var merged = metadata
-        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        // The access log calls this per request: skip the merge when one side is empty.
+        var merged = event.metadata ?? [:]
+        if !metadata.isEmpty { merged.merge(metadata) { event, _ in event } }
         writer.write(line: Self.format(format, time: clock(), level: event.level, label: label,
                                        message: event.message.description, metadata: merged))
     }

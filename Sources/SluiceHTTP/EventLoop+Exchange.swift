@@ -9,7 +9,14 @@ extension EventLoop {
         let received = csys_recv(connection.id.fd, readBuffer.baseAddress, UInt(readBuffer.count))
         if received == 0 {
             // EOF. Mid-response this means the client is gone: cancel the handler.
-            closeConnection(connection)
+            // With only finished bytes left to send (a client that half-closed after
+            // its request), send them first; reading stops so EOF is not seen again.
+            if connection.inFlight == nil && connection.pendingOutputBytes > 0 && connection.lingerUntil == nil {
+                connection.closeAfterFlush = true
+                pauseReading(connection)
+            } else {
+                closeConnection(connection)
+            }
             return
         }
         if received < 0 {
@@ -30,6 +37,14 @@ extension EventLoop {
                 if connection.machine.shouldPauseReading && !connection.readPaused { pauseReading(connection) }
                 return
             case .sendContinue:
+                // RFC 9110 §10.1.1: a request we will refuse anyway gets its final
+                // status instead of 100, so the client need not send the body.
+                if let head = connection.machine.headAwaitingBody, let refusal = refusal(for: head) {
+                    connection.machine.answeredWithoutBody()
+                    encode(refusal, into: &connection.output, method: head.method, version: head.version, keepAlive: false)
+                    connection.closeAfterFlush = true
+                    return
+                }
                 connection.output.append(contentsOf: HTTPResponseEncoder.continueResponse)
             case .dispatch(let request):
                 dispatch(request, on: connection)
@@ -62,16 +77,32 @@ extension EventLoop {
 
     // MARK: Handlers
 
+    /// The router's 404 or 405 (with Allow) for `head`, or nil when a route exists.
+    func refusal(for head: HTTPRequestHead) -> HTTPResponse? {
+        switch context.router.resolve(head.method, path: head.path) {
+        case .found: return nil
+        case .notFound: return notFoundResponse(head)
+        case .methodNotAllowed(let allow): return methodNotAllowedResponse(head, allow)
+        }
+    }
+
+    func notFoundResponse(_ head: HTTPRequestHead) -> HTTPResponse {
+        context.errorResponder(HTTPError(.notFound, "no route for \(head.method) \(head.path)"), head)
+    }
+
+    func methodNotAllowedResponse(_ head: HTTPRequestHead, _ allow: [HTTPMethod]) -> HTTPResponse {
+        var response = context.errorResponder(HTTPError(.methodNotAllowed, "method \(head.method) not allowed"), head)
+        response.headers.replaceOrAdd("Allow", allow.map(\.rawValue).joined(separator: ", "))
+        return response
+    }
+
     func dispatch(_ request: HTTPRequest, on connection: Connection) {
         var request = request
         switch context.router.resolve(request.head.method, path: request.head.path) {
         case .notFound:
-            let response = context.errorResponder(HTTPError(.notFound, "no route for \(request.head.method) \(request.head.path)"), request.head)
-            writeResponse(response, for: request.head, on: connection, writer: nil)
+            writeResponse(notFoundResponse(request.head), for: request.head, on: connection, writer: nil)
         case .methodNotAllowed(let allow):
-            var response = context.errorResponder(HTTPError(.methodNotAllowed, "method \(request.head.method) not allowed"), request.head)
-            response.headers.replaceOrAdd("Allow", allow.map(\.rawValue).joined(separator: ", "))
-            writeResponse(response, for: request.head, on: connection, writer: nil)
+            writeResponse(methodNotAllowedResponse(request.head, allow), for: request.head, on: connection, writer: nil)
         case .found(let handler, let parameters):
             request.pathParameters = parameters
             switch handler {
@@ -172,6 +203,7 @@ extension EventLoop {
             writeResponse(response, for: head, on: connection, writer: writer)
             afterResponseProgress(connection)
         case .write(let writer, let bytes):
+            writer.loopTook(bytes.count)
             guard let connection = connection(writer.connection), connection.inFlight === writer, connection.stream != nil else { return }
             appendStreamBytes(connection, bytes)
             if connection.pendingOutputBytes > context.configuration.maxBufferedOutputBytes {
@@ -217,6 +249,13 @@ extension EventLoop {
         connection.stream = stream
     }
 
+    /// Tells a streaming producer how much output still waits (flow control).
+    func reportBacklog(_ connection: Connection) {
+        if connection.stream != nil, let writer = connection.inFlight {
+            writer.loopReported(backlog: connection.pendingOutputBytes)
+        }
+    }
+
     func flushThenClose(_ connection: Connection) {
         connection.closeAfterFlush = true
         flush(connection)
@@ -239,9 +278,12 @@ extension EventLoop {
             } else if sent == -Int(EAGAIN) || sent == -Int(EINTR) {
                 if sent == -Int(EINTR) { continue }
                 if !connection.wantsWrite {
+                    // The write-stall clock starts when the client first stops taking bytes.
+                    connection.lastWriteProgress = now
                     connection.wantsWrite = true
                     updateInterest(connection)
                 }
+                reportBacklog(connection)
                 return
             } else {
                 closeConnection(connection)
@@ -254,6 +296,7 @@ extension EventLoop {
             connection.output.removeAll(keepingCapacity: true)
         }
         connection.outputOffset = 0
+        reportBacklog(connection)
         if connection.wantsWrite {
             connection.wantsWrite = false
             updateInterest(connection)

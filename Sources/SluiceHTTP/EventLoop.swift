@@ -36,6 +36,7 @@ final class EventLoop: ResponseSink, @unchecked Sendable {
     let readBuffer: UnsafeMutableRawBufferPointer
     var dateCache = HTTPDateCache()
     var shutdownDeadline: HTTPInstant?
+    var acceptPaused = false
     var lastTick = HTTPInstant(nanoseconds: 0)
     let tickNanoseconds: UInt64
     var now = HTTPInstant.now()
@@ -158,13 +159,30 @@ final class EventLoop: ResponseSink, @unchecked Sendable {
         guard listenerFD >= 0 else { return }
         for _ in 0..<64 {
             let fd = csys_accept(listenerFD)
-            guard fd >= 0 else { return }  // EAGAIN or a transient error (e.g. EMFILE): try again on the next event
+            guard fd >= 0 else {
+                // Out of descriptors: the listener stays readable, so stop watching it
+                // until the next tick instead of spinning on it.
+                if fd == -EMFILE || fd == -ENFILE || fd == -ENOBUFS || fd == -ENOMEM { pauseAccepting() }
+                return
+            }
             guard context.counter.tryAcquire() else {
                 rejectOverLimit(fd)
                 continue
             }
             register(fd)
         }
+    }
+
+    func pauseAccepting() {
+        guard !acceptPaused, listenerFD >= 0 else { return }
+        acceptPaused = true
+        _ = csys_epoll_del(epollFD, listenerFD)
+    }
+
+    func resumeAccepting() {
+        guard acceptPaused, listenerFD >= 0 else { return }
+        acceptPaused = false
+        _ = csys_epoll_add(epollFD, listenerFD, csys_epollin(), Self.listenerToken)
     }
 
     func register(_ fd: Int32) {
@@ -226,6 +244,7 @@ final class EventLoop: ResponseSink, @unchecked Sendable {
     // MARK: Timers
 
     func tick() {
+        resumeAccepting()
         let stallNanoseconds = context.configuration.timeouts.writeStall.nanosecondsClamped
         let forceClose = shutdownDeadline.map { now >= $0 } ?? false
         for case let connection? in connections {
@@ -263,7 +282,7 @@ final class EventLoop: ResponseSink, @unchecked Sendable {
     func beginShutdown(deadline: HTTPInstant) {
         shutdownDeadline = deadline
         if listenerFD >= 0 {
-            _ = csys_epoll_del(epollFD, listenerFD)
+            if !acceptPaused { _ = csys_epoll_del(epollFD, listenerFD) }
             close(listenerFD)
             listenerFD = -1
         }

@@ -1,6 +1,6 @@
 /// The handler's side of one in-flight response. For streamed bodies it is
 /// the writer: each `write` becomes one chunk, handed to the connection's event
-/// loop at once (no coalescing delay). When the client goes away, the server
+/// loop at once (no coalescing delay), with flow control (see `highWaterBytes`). When the client goes away, the server
 /// cuts it off or shuts down past its deadline, the writer is cancelled:
 /// `isCancelled` turns true, `onCancel` handlers run, the handler's Task is
 /// cancelled and every later `write` throws `HTTPError(.cancelled)`.
@@ -9,7 +9,22 @@ public final class HTTPBodyWriter: Sendable {
         var cancelled = false
         var finished = false
         var cancelHandlers: [@Sendable () -> Void] = []
+        /// Bytes submitted that the loop has not yet taken from its inbox.
+        var queuedBytes = 0
+        /// Bytes the loop still holds for the client (reported after each flush).
+        var backlogBytes = 0
+        /// A producer suspended in `write` until the backlog drains.
+        var waiter: CheckedContinuation<Void, Never>?
+
+        var isOverHighWater: Bool { queuedBytes + backlogBytes > HTTPBodyWriter.highWaterBytes }
     }
+
+    /// Flow control: past this many unsent bytes, `write` suspends until the
+    /// client has taken them below `lowWaterBytes`. A fast producer thus runs
+    /// at the client's pace; a client that stops reading altogether is cut off
+    /// by the server's write-stall timeout.
+    static let highWaterBytes = 256 * 1024
+    static let lowWaterBytes = 64 * 1024
 
     let state = Locked(State())
     let sink: any ResponseSink
@@ -37,17 +52,50 @@ public final class HTTPBodyWriter: Sendable {
     /// Sends `bytes` as one chunk of the body. Throws `.cancelled` when the
     /// client is gone.
     public func write(_ bytes: [UInt8]) async throws(HTTPError) {
-        try writeNow(bytes)
+        let mustWait = try submit(bytes)
+        if mustWait {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.cancelled || !state.isOverHighWater { return true }
+                    state.waiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+            if isCancelled { throw HTTPError(.cancelled, "the client is gone") }
+        }
     }
 
     public func write(_ text: String) async throws(HTTPError) {
-        try writeNow(Array(text.utf8))
+        try await write(Array(text.utf8))
     }
 
-    func writeNow(_ bytes: [UInt8]) throws(HTTPError) {
-        let cancelled = state.withLock { $0.cancelled || $0.finished }
-        if cancelled { throw HTTPError(.cancelled, "the client is gone") }
+    /// Hands `bytes` to the loop; returns whether the producer should now wait.
+    func submit(_ bytes: [UInt8]) throws(HTTPError) -> Bool {
+        let mustWait = state.withLock { state -> Bool? in
+            if state.cancelled || state.finished { return nil }
+            state.queuedBytes += bytes.count
+            return state.isOverHighWater
+        }
+        guard let mustWait else { throw HTTPError(.cancelled, "the client is gone") }
         sink.submit(.write(self, bytes))
+        return mustWait
+    }
+
+    /// Loop side: a write command of `count` bytes was taken from the inbox.
+    func loopTook(_ count: Int) {
+        state.withLock { $0.queuedBytes -= count }
+    }
+
+    /// Loop side: after a flush, `backlog` bytes are still waiting for the client.
+    func loopReported(backlog: Int) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.backlogBytes = backlog
+            guard state.queuedBytes + backlog <= Self.lowWaterBytes, let waiter = state.waiter else { return nil }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
     }
 
     /// Called by the server when the producer returns or throws.
@@ -61,12 +109,16 @@ public final class HTTPBodyWriter: Sendable {
 
     /// Called by the event loop when the response can no longer be delivered.
     func cancel() {
-        let handlers = state.withLock { state -> [@Sendable () -> Void] in
-            guard !state.cancelled else { return [] }
+        let (handlers, waiter) = state.withLock { state -> ([@Sendable () -> Void], CheckedContinuation<Void, Never>?) in
+            guard !state.cancelled else { return ([], nil) }
             state.cancelled = true
-            defer { state.cancelHandlers = [] }
-            return state.cancelHandlers
+            defer {
+                state.cancelHandlers = []
+                state.waiter = nil
+            }
+            return (state.cancelHandlers, state.waiter)
         }
+        waiter?.resume()
         for handler in handlers { handler() }
     }
 }

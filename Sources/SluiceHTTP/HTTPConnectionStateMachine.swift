@@ -134,6 +134,17 @@ public struct HTTPConnectionStateMachine: Sendable {
         return .none
     }
 
+    /// The head waiting for its body (after `.sendContinue`), if any.
+    public var headAwaitingBody: HTTPRequestHead? { pendingHead }
+
+    /// The shell answers a request before reading its body (e.g. no route for
+    /// an `Expect: 100-continue` upload, RFC 9110 §10.1.1): the unread body
+    /// makes the framing unusable, so the connection ends after that answer.
+    public mutating func answeredWithoutBody() {
+        pendingHead = nil
+        state = .closed
+    }
+
     /// Whether the response now being produced must carry `Connection: close`.
     public var responseKeepsAlive: Bool {
         if case .responding(let keepAlive) = state { return keepAlive && !closeAfterCurrentExchange }

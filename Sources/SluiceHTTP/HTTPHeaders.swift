@@ -73,6 +73,8 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
 extension StringProtocol {
     /// ASCII case-insensitive equality; header names and tokens are ASCII.
     func equalsASCIICaseInsensitive<Other: StringProtocol>(_ other: Other) -> Bool {
+        // Header names are compared on every lookup: reject on length first.
+        guard utf8.count == other.utf8.count else { return false }
         var a = utf8.makeIterator()
         var b = other.utf8.makeIterator()
         while true {

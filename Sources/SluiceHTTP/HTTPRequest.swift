@@ -46,16 +46,29 @@ public struct HTTPRequestHead: Sendable, Hashable {
         self.expectsContinue = expectsContinue
     }
 
-    /// The path part of the target (before `?`).
+    /// The path part of the target (before `?`). For an absolute-form target
+    /// (`http://host/p`, which RFC 9112 §3.2.2 obliges servers to accept) it is
+    /// the path after the authority.
     public var path: Substring {
-        if let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) { return target[..<q] }
-        return target[...]
+        let pathAndQuery = self.pathAndQuery
+        if let q = pathAndQuery.utf8.firstIndex(of: UInt8(ascii: "?")) { return pathAndQuery[..<q] }
+        return pathAndQuery
     }
 
     /// The query part of the target (after `?`), or nil.
     public var query: Substring? {
-        guard let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
-        return target[target.index(after: q)...]
+        let pathAndQuery = self.pathAndQuery
+        guard let q = pathAndQuery.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
+        return pathAndQuery[pathAndQuery.index(after: q)...]
+    }
+
+    var pathAndQuery: Substring {
+        if target.utf8.first == UInt8(ascii: "/") { return target[...] }
+        guard let scheme = target.range(of: "://") else { return target[...] }
+        let afterScheme = target[scheme.upperBound...]
+        guard let slash = afterScheme.utf8.firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") }) else { return "/" }
+        if afterScheme[slash] == "?" { return "/" + afterScheme[slash...] }
+        return afterScheme[slash...]
     }
 }
 

@@ -37,6 +37,7 @@ public final class HTTPServer: Sendable {
     public func start() throws(HTTPError) -> Int {
         try configuration.validate()
         csys_ignore_sigpipe()
+        _ = csys_raise_fd_limit()
         let alreadyStarted = state.withLock { state -> Bool in
             defer { state.started = true }
             return state.started
@@ -51,7 +52,7 @@ public final class HTTPServer: Sendable {
             for _ in 0..<configuration.eventLoopCount {
                 let fd = csys_tcp_listen(configuration.host, Int32(port), 1, Int32(configuration.backlog))
                 guard fd >= 0 else {
-                    let reason = fd == -EINVAL ? "invalid host address \(configuration.host)" : String(cString: strerror(-fd))
+                    let reason = fd == -EINVAL ? "cannot resolve host \(configuration.host)" : String(cString: strerror(-fd))
                     throw HTTPError(.system, "cannot listen on \(configuration.host):\(port): \(reason)")
                 }
                 listeners.append(fd)

@@ -174,6 +174,21 @@ import Testing
         #expect(isClose(busy.responseCompleted(now: at(1))))
     }
 
+    @Test func answeringBeforeTheBodyEndsTheConnection() {
+        var machine = makeMachine()
+        machine.received(Array(makeRequest("POST /missing HTTP/1.1", headers: ["Host: a", "Expect: 100-continue", "Content-Length: 9"]).utf8), now: at(0))
+        guard case .sendContinue = machine.nextAction(now: at(0)) else {
+            Issue.record("expected 100 Continue decision")
+            return
+        }
+        #expect(machine.headAwaitingBody?.target == "/missing")
+        machine.answeredWithoutBody()
+        #expect(machine.state == .closed)
+        // The body that follows is never parsed as a request.
+        machine.received(Array("GET / HTTP/1.1\r\nHost: a\r\n\r\n".utf8), now: at(1))
+        #expect(isNone(machine.nextAction(now: at(1))))
+    }
+
     @Test func inputClosedEndsTheConnection() {
         var machine = makeMachine()
         machine.received(Array(makeRequest().utf8), now: at(0))

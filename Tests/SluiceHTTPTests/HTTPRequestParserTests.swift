@@ -19,6 +19,15 @@ import Testing
         #expect(events.last?.body == [])
     }
 
+    @Test func acceptsAbsoluteFormTargets() throws {
+        let head = try #require(try parseEvents(makeRequest("GET http://example.com:8080/v1/models?x=1 HTTP/1.1")).first?.head)
+        #expect(head.path == "/v1/models")
+        #expect(head.query == "x=1")
+        let bare = try #require(try parseEvents(makeRequest("GET http://example.com HTTP/1.1")).first?.head)
+        #expect(bare.path == "/")
+        #expect(bare.query == nil)
+    }
+
     @Test func trimsOptionalWhitespaceAroundValues() throws {
         let head = try #require(try parseEvents(makeRequest(headers: ["Host: a", "X-A: \t value with spaces \t "])).first?.head)
         #expect(head.headers["x-a"] == "value with spaces")

@@ -28,7 +28,7 @@ struct TestClientError: Error, CustomStringConvertible {
 }
 
 /// A parsed response read by `RawClient`.
-struct RawResponse {
+struct RawResponse: Sendable {
     var status: Int
     var headers: [(String, String)]
     var body: [UInt8]
@@ -41,7 +41,7 @@ struct RawResponse {
 }
 
 /// A blocking TCP client for byte-exact requests (what curl would never send).
-final class RawClient {
+final class RawClient: @unchecked Sendable {
     let fd: Int32
     var buffer: [UInt8] = []
 
@@ -94,6 +94,13 @@ final class RawClient {
         while true {
             if !buffer.isEmpty { return false }
             if try !fill() { return true }
+        }
+    }
+
+    /// Reads until the received bytes contain `marker`.
+    func fill(until marker: String) throws {
+        while !String(decoding: buffer, as: UTF8.self).contains(marker) {
+            guard try fill() else { throw TestClientError(description: "EOF before \(marker)") }
         }
     }
 
@@ -158,7 +165,17 @@ func runTool(_ path: String, _ arguments: [String], input: String? = nil) throws
     let output = Pipe()
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice
+    let stdin = Pipe()
+    process.standardInput = input == nil ? FileHandle.nullDevice : stdin
     try process.run()
+    if let input {
+        // Written from another thread: curl may answer before reading it all.
+        let handle = stdin.fileHandleForWriting
+        Thread {
+            handle.write(Data(input.utf8))
+            try? handle.close()
+        }.start()
+    }
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
@@ -184,4 +201,16 @@ final class Observed<Value: Sendable>: @unchecked Sendable {
     var current: Value { lock.withLock { value } }
 
     func update(_ body: (inout Value) -> Void) { lock.withLock { body(&value) } }
+}
+
+/// Runs blocking client code on its own thread. Tests are async and run on
+/// Swift's small cooperative pool; a test blocked in recv() there would starve
+/// the very handler Tasks it waits for.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread {
+            do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
+        }
+        thread.start()
+    }
 }

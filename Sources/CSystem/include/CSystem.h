@@ -27,10 +27,11 @@ int csys_eventfd_signal(int fd);
 int csys_eventfd_drain(int fd);
 int csys_set_nonblocking(int fd);
 
-/// Creates a non-blocking IPv4/IPv6 TCP listening socket bound to host:port.
+/// Creates a non-blocking IPv4/IPv6 TCP listening socket bound to host:port
+/// (host is a numeric address or a name resolved with getaddrinfo).
 /// `reuse_port` sets SO_REUSEPORT so several event loops can each own a
 /// listener on the same port. Returns the fd, or -errno on failure
-/// (-EINVAL for an unparsable host).
+/// (-EINVAL for a host that does not resolve).
 int csys_tcp_listen(const char *host, int port, int reuse_port, int backlog);
 /// The local port a bound socket got (for port 0), or -1.
 int csys_local_port(int fd);
@@ -48,6 +49,10 @@ uint64_t csys_monotonic_ns(void);
 int64_t csys_wall_seconds(void);
 /// Ignores SIGPIPE process-wide (writes to closed sockets then fail with EPIPE).
 void csys_ignore_sigpipe(void);
+/// Raises the soft RLIMIT_NOFILE to the hard limit (a server needs an fd per
+/// connection; the usual soft default of 1024 is below our connection limit).
+/// Returns the new soft limit, or -1.
+long csys_raise_fd_limit(void);
 /// Shuts down both directions of a socket (wakes a blocked peer) without closing the fd.
 int csys_shutdown(int fd);
 /// Shuts down the sending direction only (sends FIN; reading still works), for a lingering close.

@@ -1,0 +1,204 @@
+import Foundation
+import Logging
+import SluiceHTTP
+import SluiceTesting
+import Testing
+@testable import SluiceGateway
+
+/// Captures log events in memory (for access log assertions).
+struct CapturingLogHandler: LogHandler {
+    final class Box: @unchecked Sendable {
+        let lock = NSLock()
+        var events: [(message: String, metadata: Logger.Metadata)] = []
+    }
+
+    let box: Box
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        box.lock.withLock { box.events.append((event.message.description, event.metadata ?? [:])) }
+    }
+}
+
+/// A response as curl reports it with `-i`.
+struct CurlResponse: Sendable {
+    var status: Int
+    var headers: [String: String]
+    var body: String
+}
+
+/// curl, run off the cooperative pool so the server's handler tasks keep running.
+func curl(_ arguments: [String]) async throws -> CurlResponse {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            process.arguments = ["-s", "-i", "--max-time", "5"] + arguments
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            do {
+                try process.run()
+                let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                let text = String(decoding: data, as: UTF8.self)
+                guard let split = text.range(of: "\r\n\r\n") else { throw CocoaError(.fileReadCorruptFile) }
+                let lines = text[..<split.lowerBound].components(separatedBy: "\r\n")
+                let status = Int(lines[0].split(separator: " ")[1]) ?? 0
+                var headers: [String: String] = [:]
+                for line in lines.dropFirst() {
+                    guard let colon = line.firstIndex(of: ":") else { continue }
+                    headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                }
+                continuation.resume(returning: CurlResponse(status: status, headers: headers, body: String(text[split.upperBound...])))
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }.start()
+    }
+}
+
+@Suite struct GatewayLiveTests {
+    struct Running {
+        let gateway: Gateway
+        let port: Int
+        let log: CapturingLogHandler.Box
+        var url: String { "http://127.0.0.1:\(port)" }
+    }
+
+    func startGateway(_ configure: (inout GatewayConfiguration) -> Void = { _ in }) throws -> Running {
+        var configuration = GatewayConfiguration()
+        configuration.port = 0
+        configuration.eventLoops = 2
+        configuration.modelPath = try ModelFixture.requireDefaultModel()
+        configure(&configuration)
+        let box = CapturingLogHandler.Box()
+        let logger = Logger(label: "sluice.access") { _ in CapturingLogHandler(box: box) }
+        let counter = Locked(0)
+        let gateway = try Gateway(configuration: configuration, logger: logger,
+                                  requestIDs: RequestIDPolicy { "gen-\(counter.next())" }, created: 1_700_000_000)
+        let port = try gateway.start()
+        return Running(gateway: gateway, port: port, log: box)
+    }
+
+    func stop(_ running: Running) async {
+        running.gateway.shutdown()
+        await running.gateway.waitUntilStopped()
+    }
+
+    func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    @Test func servesHealth() async throws {
+        let running = try startGateway()
+        let response = try await curl(["\(running.url)/health"])
+        #expect(response.status == 200)
+        #expect(response.headers["content-type"] == "application/json")
+        #expect(try json(response.body)["status"] as? String == "ok")
+        #expect(response.headers["x-request-id"] == "gen-1")
+        await stop(running)
+    }
+
+    @Test func listsTheServedModel() async throws {
+        let running = try startGateway { $0.modelName = "smol" }
+        let object = try json(try await curl(["\(running.url)/v1/models"]).body)
+        let data = try #require(object["data"] as? [[String: Any]])
+        #expect(data.first?["id"] as? String == "smol")
+        #expect(data.first?["created"] as? Int == 1_700_000_000)
+        await stop(running)
+    }
+
+    @Test func answersUnknownPathWithNotFoundEnvelope() async throws {
+        let running = try startGateway()
+        let response = try await curl(["-H", "x-request-id: client-id-1", "\(running.url)/v1/nope"])
+        #expect(response.status == 404)
+        #expect(response.headers["x-request-id"] == "client-id-1")
+        let error = try #require(try json(response.body)["error"] as? [String: Any])
+        #expect(error["code"] as? String == "not_found")
+        #expect(error["type"] as? String == "invalid_request_error")
+        await stop(running)
+    }
+
+    @Test func answersWrongMethodWithAllowAndEnvelope() async throws {
+        let running = try startGateway()
+        let response = try await curl(["-X", "DELETE", "\(running.url)/v1/models"])
+        #expect(response.status == 405)
+        #expect(response.headers["allow"] == "GET, HEAD")
+        #expect((try json(response.body)["error"] as? [String: Any])?["code"] as? String == "method_not_allowed")
+        await stop(running)
+    }
+
+    @Test func answersOversizedBodyWith413Envelope() async throws {
+        let running = try startGateway { $0.maxBodyBytes = 100 }
+        let response = try await curl(["--data-binary", String(repeating: "x", count: 500), "\(running.url)/v1/models"])
+        #expect(response.status == 413)
+        #expect((try json(response.body)["error"] as? [String: Any])?["code"] as? String == "request_too_large")
+        #expect(response.headers["x-request-id"] != nil)
+        await stop(running)
+    }
+
+    @Test func replacesInsaneRequestIDs() async throws {
+        let running = try startGateway()
+        let response = try await curl(["-H", "x-request-id: \(String(repeating: "z", count: 200))", "\(running.url)/health"])
+        #expect(response.headers["x-request-id"] == "gen-1")
+        await stop(running)
+    }
+
+    @Test func writesOneAccessLogLinePerRequest() async throws {
+        let running = try startGateway()
+        _ = try await curl(["\(running.url)/health"])
+        _ = try await curl(["\(running.url)/missing"])
+        let events = running.log.lock.withLock { running.log.events }
+        #expect(events.count == 2)
+        #expect(events.map { $0.metadata["http.path"]?.description } == ["/health", "/missing"])
+        #expect(events.map { $0.metadata["http.status"]?.description } == ["200", "404"])
+        #expect(events.allSatisfy { $0.metadata["request.id"] != nil })
+        await stop(running)
+    }
+
+    @Test func refusesToStartWithoutAReadableModel() throws {
+        var configuration = GatewayConfiguration()
+        configuration.port = 0
+        configuration.modelPath = "/nonexistent.gguf"
+        #expect(throws: GatewayError.self) { _ = try Gateway(configuration: configuration, logger: Logger(label: "t"), created: 0) }
+    }
+}
+
+/// A tiny thread-safe counter for deterministic request ids.
+final class Locked: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Int
+
+    init(_ value: Int) { self.value = value }
+
+    func next() -> Int { lock.withLock { value += 1; return value } }
+}
+
+@Suite struct GatewayExtraRouteTests {
+    @Test func extraRoutesGetRequestIDAndStreamThroughMiddleware() async throws {
+        var configuration = GatewayConfiguration()
+        configuration.port = 0
+        configuration.modelPath = try ModelFixture.requireDefaultModel()
+        let route = GatewayRoute(.post, "/v1/echo/{word}", .async { request in
+            .serverSentEvents { writer in
+                try await writer.send(data: request.pathParameters["word"] ?? "")
+                try await writer.send(data: request.headers["x-request-id"] ?? "none")
+            }
+        })
+        let gateway = try Gateway(configuration: configuration, logger: Logger(label: "t") { _ in SwiftLogNoOpLogHandler() },
+                                  requestIDs: RequestIDPolicy { "fixed" }, created: 0, routes: [route])
+        let port = try gateway.start()
+        let response = try await curl(["-X", "POST", "http://127.0.0.1:\(port)/v1/echo/hi"])
+        #expect(response.status == 200)
+        #expect(response.headers["x-request-id"] == "fixed")
+        #expect(response.body == "data: hi\n\ndata: fixed\n\n")
+        gateway.shutdown()
+        await gateway.waitUntilStopped()
+    }
+}
