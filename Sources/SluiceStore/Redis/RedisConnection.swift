@@ -98,6 +98,13 @@ final class RedisConnection {
         guard remaining > 0 else {
             throw StoreError(.timeout, "Redis command timed out waiting for a connection")
         }
+        if let existing = context, Self.peerHasClosed(existing.pointee.fd) {
+            // An idle connection whose server went away (restart, failover, idle kill): replace
+            // it before sending, so the first request after a Redis restart does not fail.
+            redisFree(existing)
+            context = nil
+            appliedTimeoutMicros = 0
+        }
         let context = try connectIfNeeded(now: now, remaining: remaining)
         let wanted = min(configuration.commandTimeout.microseconds, remaining)
         if wanted != appliedTimeoutMicros {
@@ -178,6 +185,14 @@ final class RedisConnection {
 
     private func succeeded() {
         backoffMicros = configuration.initialBackoff.microseconds
+    }
+
+    /// RESP2 never sends unsolicited data outside Pub/Sub, so an idle socket that polls
+    /// readable (EOF) or hung up belongs to a server that closed it. One poll(2), no wait.
+    private static func peerHasClosed(_ fd: Int32) -> Bool {
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, 0)
+        return ready != 0  // readable, HUP, ERR, or poll itself failed
     }
 
     private static func timeval(micros: Int64) -> timeval {

@@ -38,6 +38,12 @@ public final class RedisStore: Sendable {
         guard reply == .status("PONG") else { throw StoreError(.unexpectedReply, "PING answered \(reply.summary)") }
     }
 
+    /// Sends one raw command (tests and operator tooling: `SCRIPT FLUSH`, `DEBUG SLEEP`).
+    func command(_ arguments: [String]) async throws(StoreError) -> RedisReply {
+        let command = RedisCommand(arguments.map { Array($0.utf8) })
+        return try await pool.run { connection throws(StoreError) in try connection.command(command) }
+    }
+
     /// Stops the pool threads and closes every connection. Blocks until they are gone.
     public func shutdown() {
         pool.shutdown()

@@ -1,0 +1,98 @@
+import Foundation
+import SluiceTesting
+import Testing
+@testable import SluiceStore
+
+/// Redis frozen (SIGSTOP), killed and restarted: bounded waits, the failure policy, recovery.
+@Suite struct RedisFailureTests {
+    /// Command timeout 200 ms; the slack covers scheduling on a loaded 2-core machine.
+    let bound = 0.2 + 0.3
+
+    @Test func frozenRedisAnswersWithinTheTimeoutAndFollowsThePolicy() async throws {
+        let redis = try RedisServerLauncher.start()
+        defer { redis.stop() }
+        let store = try RedisStore(configuration: StoreHarness.configuration(port: redis.port), pepper: testPepper)
+        defer { store.shutdown() }
+        let closed = FailurePolicyRateLimiter(primary: store.limiter, policy: .closed)
+        let events = EventLog()
+        let open = FailurePolicyRateLimiter(primary: store.limiter, policy: .open, onEvent: { events.append($0) })
+        let limits = RateLimits(requestsPerMinute: 100)
+        #expect(try await closed.admit(makeAdmission(keyID: "k", "warm", limits: limits)).reservation != nil)
+
+        redis.pause()
+        // More callers than pool connections: queued callers must not wait for a second timeout.
+        let outcomes = await withTaskGroup(of: (Double, StoreError?).self) { group in
+            for index in 0..<8 {
+                group.addTask {
+                    let started = ContinuousClock.now
+                    do throws(StoreError) {
+                        _ = try await closed.admit(makeAdmission(keyID: "k", "c\(index)", limits: limits))
+                        return (elapsedSeconds(since: started), nil)
+                    } catch {
+                        return (elapsedSeconds(since: started), error)
+                    }
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        for (seconds, error) in outcomes {
+            #expect(seconds <= bound)
+            #expect(error?.isStoreUnreachable == true)
+        }
+        let started = ContinuousClock.now
+        let fallback = try await open.admit(makeAdmission(keyID: "k", "o1", limits: limits))
+        #expect(elapsedSeconds(since: started) <= bound)
+        #expect(fallback.reservation?.origin == .localFallback)
+        #expect(events.events.count == 1)
+
+        redis.resume()
+        var recovered = false
+        let resumedAt = ContinuousClock.now
+        while elapsedSeconds(since: resumedAt) < 5 && !recovered {
+            recovered = (try? await closed.admit(makeAdmission(keyID: "k", "again", limits: limits)))?.reservation != nil
+            if !recovered { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(recovered)
+        _ = try await open.admit(makeAdmission(keyID: "k", "o2", limits: limits))
+        #expect(events.events.last == .sharedStoreRecovered)
+
+        // hiredis #593: after the reconnects above the command timeout must still hold.
+        let sleepStarted = ContinuousClock.now
+        await #expect(throws: StoreError.self) { try await store.command(["DEBUG", "SLEEP", "1"]) }
+        #expect(elapsedSeconds(since: sleepStarted) <= bound)
+    }
+
+    @Test func restartedRedisIsReconnectedWithoutRecreatingTheStore() async throws {
+        let redis = try RedisServerLauncher.start()
+        defer { redis.stop() }
+        let store = try RedisStore(configuration: StoreHarness.configuration(port: redis.port), pepper: testPepper)
+        defer { store.shutdown() }
+        try await store.ping()
+        redis.kill()
+        let started = ContinuousClock.now
+        await #expect(throws: StoreError.self) { try await store.ping() }
+        #expect(elapsedSeconds(since: started) <= bound)
+
+        try redis.restart()
+        var recovered = false
+        let restartedAt = ContinuousClock.now
+        while elapsedSeconds(since: restartedAt) < 5 && !recovered {
+            recovered = (try? await store.ping()) != nil
+            if !recovered { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(recovered)
+        // The fresh server has an empty script cache: the NOSCRIPT path must carry admission.
+        let limits = RateLimits(requestsPerMinute: 1)
+        #expect(try await store.limiter.admit(makeAdmission(keyID: "k", "a", limits: limits)).reservation != nil)
+        #expect(try await store.limiter.admit(makeAdmission(keyID: "k", "b", limits: limits)).isRateLimited)
+    }
+
+    @Test func unreachableRedisAtStartFailsFast() async throws {
+        let port = try RedisServerLauncher.freeLoopbackPort()
+        let store = try RedisStore(configuration: StoreHarness.configuration(port: port), pepper: testPepper)
+        defer { store.shutdown() }
+        let started = ContinuousClock.now
+        await #expect(throws: StoreError.self) { try await store.keys.listKeys() }
+        #expect(elapsedSeconds(since: started) <= bound)
+    }
+}
