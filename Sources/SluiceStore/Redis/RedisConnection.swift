@@ -1,4 +1,5 @@
 import CHiredis
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -17,6 +18,8 @@ import Darwin
 ///    context usable.
 final class RedisConnection {
     private let configuration: RedisConfiguration
+    private let health: RedisHealth
+    private var failedAt: Int64 = 0
     private let scripts: [RedisScript]
     private var context: UnsafeMutablePointer<redisContext>?
     private var appliedTimeoutMicros: Int64 = 0
@@ -25,8 +28,9 @@ final class RedisConnection {
     /// Monotonic deadline of the job being run; set by the pool.
     var deadline: Int64 = .max
 
-    init(configuration: RedisConfiguration, scripts: [RedisScript]) {
+    init(configuration: RedisConfiguration, scripts: [RedisScript], health: RedisHealth) {
         self.configuration = configuration
+        self.health = health
         self.scripts = scripts
         self.backoffMicros = configuration.initialBackoff.microseconds
     }
@@ -118,7 +122,9 @@ final class RedisConnection {
 
     private func connectIfNeeded(now: Int64, remaining: Int64) throws(StoreError) -> UnsafeMutablePointer<redisContext> {
         if let context { return context }
-        guard now >= retryNotBefore else {
+        // Back off after a failure, unless another connection of the pool has reached Redis
+        // since: then the server is back and waiting out the backoff would fail requests for nothing.
+        guard now >= retryNotBefore || health.lastSuccess > failedAt else {
             throw StoreError(.unavailable, "Redis at \(configuration.host):\(configuration.port) is unreachable "
                                 + "(reconnecting in \((retryNotBefore - now) / 1000) ms)")
         }
@@ -179,12 +185,14 @@ final class RedisConnection {
     private var appliedTimeoutMicrosFloor: Int64 { configuration.commandTimeout.microseconds * 9 / 10 }
 
     private func backOff() {
-        retryNotBefore = MonotonicClock.nowMicros() + backoffMicros
+        failedAt = MonotonicClock.nowMicros()
+        retryNotBefore = failedAt + backoffMicros
         backoffMicros = min(backoffMicros * 2, configuration.maxBackoff.microseconds)
     }
 
     private func succeeded() {
         backoffMicros = configuration.initialBackoff.microseconds
+        health.noteSuccess()
     }
 
     /// RESP2 never sends unsolicited data outside Pub/Sub, so an idle socket that polls
@@ -234,6 +242,15 @@ private func withArgv<R>(_ arguments: [[UInt8]],
             }
         }
     }
+}
+
+/// Shared by the connections of one pool: when any of them last got a reply.
+final class RedisHealth: Sendable {
+    private let lastSuccessMicros = Atomic<Int64>(0)
+
+    var lastSuccess: Int64 { lastSuccessMicros.load(ordering: .relaxed) }
+
+    func noteSuccess() { lastSuccessMicros.store(MonotonicClock.nowMicros(), ordering: .relaxed) }
 }
 
 enum MonotonicClock {

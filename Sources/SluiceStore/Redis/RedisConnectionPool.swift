@@ -17,6 +17,7 @@ final class RedisConnectionPool: @unchecked Sendable {
 
     let configuration: RedisConfiguration
     private let scripts: [RedisScript]
+    private let health = RedisHealth()
     private let condition = NSCondition()
     private var queue: [Job] = []
     private var head = 0
@@ -84,7 +85,7 @@ final class RedisConnectionPool: @unchecked Sendable {
     }
 
     private func workerLoop() {
-        let connection = RedisConnection(configuration: configuration, scripts: scripts)
+        let connection = RedisConnection(configuration: configuration, scripts: scripts, health: health)
         while let job = nextJob() {
             connection.deadline = job.deadline
             job.work(connection)

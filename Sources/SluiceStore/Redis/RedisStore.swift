@@ -9,7 +9,12 @@ public final class RedisStore: Sendable {
 
     /// Starts the pool threads; connections are made on first use (so a gateway can start
     /// while Redis is still coming up, and `ping()` tells when it is reachable).
+    /// - Parameters:
+    ///   - clock: time for key records (created, expiry checks).
+    ///   - limitClock: nil (production) makes the limit scripts use Redis `TIME`, one clock for
+    ///     all replicas; tests pass a `ManualStoreClock` to drive limits deterministically.
     public init(configuration: RedisConfiguration, pepper: [UInt8], clock: any StoreClock = SystemStoreClock(),
+                limitClock: (any StoreClock)? = nil,
                 random: any SecureRandomSource = OpenSSLRandomSource()) throws(StoreError) {
         guard (1...65_535).contains(configuration.port) else {
             throw StoreError(.invalidArgument, "Redis port \(configuration.port) is out of range")
@@ -23,7 +28,7 @@ public final class RedisStore: Sendable {
         self.configuration = configuration
         self.pool = pool
         keys = RedisKeyStore(pool: pool, schema: schema, issuer: issuer, clock: clock)
-        limiter = RedisRateLimiter(pool: pool, schema: schema)
+        limiter = RedisRateLimiter(pool: pool, schema: schema, limitClock: limitClock)
         usage = RedisUsageStore(pool: pool, schema: schema)
         cache = RedisResponseCache(pool: pool, schema: schema)
     }
