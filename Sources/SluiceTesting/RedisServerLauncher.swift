@@ -10,7 +10,7 @@ import Darwin
 /// Failure tests can freeze it (SIGSTOP), thaw it (SIGCONT), kill it and start it again
 /// on the same port.
 public final class RedisServerLauncher: @unchecked Sendable {
-    // @unchecked: `process` is only replaced under `lock`.
+    // @unchecked: `pid` is only read and replaced under `lock`.
     public struct LaunchError: Error, CustomStringConvertible {
         public let description: String
     }
@@ -19,13 +19,23 @@ public final class RedisServerLauncher: @unchecked Sendable {
     public let executable: String
     private let directory: String
     private let lock = NSLock()
-    private var process: Process?
+    private var pid: pid_t?
 
     /// `SLUICE_REDIS_SERVER` overrides the binary; otherwise `redis-server` from PATH.
     public static func start() throws -> RedisServerLauncher {
-        let launcher = try RedisServerLauncher(port: try freeLoopbackPort())
-        try launcher.launch()
-        return launcher
+        // A port found free can be taken before redis-server binds it (e.g. as the local port
+        // of another test's outgoing connection), so an early exit is retried on a new port.
+        var lastError: Error?
+        for _ in 0..<5 {
+            let launcher = try RedisServerLauncher(port: try freeLoopbackPort())
+            do {
+                try launcher.launch()
+                return launcher
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError ?? LaunchError(description: "redis-server did not start")
     }
 
     private init(port: Int) throws {
@@ -42,7 +52,7 @@ public final class RedisServerLauncher: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    public var processID: Int32? { lock.withLock { process?.processIdentifier } }
+    public var processID: Int32? { lock.withLock { pid } }
 
     /// Freezes the server: connections stay open, nothing is answered (like a stuck host).
     public func pause() { signal(SIGSTOP) }
@@ -51,18 +61,17 @@ public final class RedisServerLauncher: @unchecked Sendable {
 
     /// SIGKILL and reap; the port is free for `restart()`.
     public func kill() {
-        let process = lock.withLock { () -> Process? in
-            let current = self.process
-            self.process = nil
+        let pid = lock.withLock { () -> pid_t? in
+            let current = self.pid
+            self.pid = nil
             return current
         }
-        guard let process else { return }
-        if process.isRunning {
-            Glibc.kill(process.processIdentifier, SIGCONT)
-            Glibc.kill(process.processIdentifier, SIGKILL)
-        }
-        process.waitUntilExit()
-        LaunchedServers.unregister(process.processIdentifier)
+        guard let pid else { return }
+        // Our own unreaped child: the pid cannot have been reused, so signalling it is safe.
+        Glibc.kill(pid, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        LaunchedServers.unregister(pid)
     }
 
     /// Starts a fresh (empty) server on the same port after `kill()`.
@@ -78,33 +87,61 @@ public final class RedisServerLauncher: @unchecked Sendable {
     }
 
     private func launch() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = [
-            "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        let arguments = [
+            executable, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
             "--daemonize", "no", "--dir", directory, "--loglevel", "warning", "--databases", "1",
             // Failure tests use DEBUG SLEEP to stall the server (loopback only, test servers only).
             "--enable-debug-command", "yes",
         ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw LaunchError(description: "cannot run \(executable): \(error)")
-        }
-        lock.withLock { self.process = process }
-        LaunchedServers.register(process.processIdentifier)
+        let child = try Self.spawn(arguments)
+        lock.withLock { self.pid = child }
+        LaunchedServers.register(child)
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
-            if !process.isRunning {
-                throw LaunchError(description: "redis-server exited with \(process.terminationStatus) on port \(port)")
+            var status: Int32 = 0
+            if waitpid(child, &status, WNOHANG) == child {
+                lock.withLock { self.pid = nil }
+                LaunchedServers.unregister(child)
+                throw LaunchError(description: "redis-server exited (status \(status)) on port \(port)")
             }
             if Self.ping(port: port) { return }
             usleep(20_000)
         }
         kill()
         throw LaunchError(description: "redis-server did not answer PING on port \(port) within 10 s")
+    }
+
+    /// posix_spawn with an empty signal mask and default dispositions: the test runner's
+    /// threads block signals, and a child inheriting that mask would ignore SIGTERM.
+    private static func spawn(_ arguments: [String]) throws -> pid_t {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var emptySet = sigset_t()
+        sigemptyset(&emptySet)
+        posix_spawnattr_setsigmask(&attributes, &emptySet)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
+        argv.append(nil)
+        defer { for pointer in argv { free(pointer) } }
+        var child: pid_t = 0
+        let result = posix_spawn(&child, arguments[0], &actions, &attributes, argv, environ)
+        guard result == 0 else {
+            throw LaunchError(description: "cannot spawn \(arguments[0]): error \(result)")
+        }
+        return child
     }
 
     private static func findExecutable() throws -> String {

@@ -150,11 +150,11 @@ import Testing
         defer { harness.close() }
         let limiter = harness.services.limiter
         let limits = RateLimits(maxConcurrentRequests: 1)
-        // "a" is never released: its gateway died.
-        let a = try await limiter.admit(makeAdmission(keyID: "k", "a", limits: limits, lease: .milliseconds(300)))
+        // "a" is never released: its gateway died. (Durations leave room for a loaded CI machine.)
+        let a = try await limiter.admit(makeAdmission(keyID: "k", "a", limits: limits, lease: .milliseconds(1_500)))
         #expect(a.reservation != nil)
         #expect(try await limiter.admit(makeAdmission(keyID: "k", "b", limits: limits)).rejectionReason == .concurrency)
-        try await Task.sleep(for: .milliseconds(400))
+        try await Task.sleep(for: .milliseconds(1_700))
         let c = try await limiter.admit(makeAdmission(keyID: "k", "c", limits: limits))
         #expect(c.reservation != nil)
         // Released explicitly, the slot frees at once.
@@ -169,10 +169,10 @@ import Testing
         let limiter = harness.services.limiter
         let limits = RateLimits(maxConcurrentRequests: 1)
         let a = try #require(try await limiter.admit(makeAdmission(keyID: "k", "a", limits: limits,
-                                                                   lease: .milliseconds(400))).reservation)
-        try await Task.sleep(for: .milliseconds(250))
+                                                                   lease: .milliseconds(1_500))).reservation)
+        try await Task.sleep(for: .milliseconds(1_000))
         try await limiter.renewLease(a)
-        try await Task.sleep(for: .milliseconds(250))
+        try await Task.sleep(for: .milliseconds(1_000))
         #expect(try await limiter.admit(makeAdmission(keyID: "k", "b", limits: limits)).rejectionReason == .concurrency)
     }
 
@@ -183,13 +183,13 @@ import Testing
         let cache = harness.services.cache
         let request = Array(#"{"model":"smol","messages":[{"role":"user","content":"hi"}],"temperature":0}"#.utf8)
         let response: [UInt8] = Array("data: {\"x\":1}\n\n".utf8) + [0, 255, 13, 10]  // binary-safe
-        try await cache.put(tenant: "tenantA", key: request, value: response, ttl: .milliseconds(300))
+        try await cache.put(tenant: "tenantA", key: request, value: response, ttl: .milliseconds(1_500))
         #expect(try await cache.get(tenant: "tenantA", key: request) == response)
         #expect(try await cache.get(tenant: "tenantB", key: request) == nil)
         // Framing: ("tenantA", "x…") never meets ("tenant", "Ax…").
         #expect(try await cache.get(tenant: "tenant", key: Array("A".utf8) + request) == nil)
         #expect(try await cache.get(tenant: "tenantA", key: request + [32]) == nil)
-        try await Task.sleep(for: .milliseconds(400))
+        try await Task.sleep(for: .milliseconds(1_700))
         #expect(try await cache.get(tenant: "tenantA", key: request) == nil)
     }
 
