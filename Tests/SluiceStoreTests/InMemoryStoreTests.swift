@@ -99,11 +99,13 @@ import Testing
     }
 }
 
-final class EventLog: Sendable {
-    private let storage = Mutex<[StoreEvent]>([])
-    func append(_ event: StoreEvent) { storage.withLock { $0.append(event) } }
-    var events: [StoreEvent] { storage.withLock { $0 } }
+final class EventLogOf<Event: Sendable>: Sendable {
+    private let storage = Mutex<[Event]>([])
+    func append(_ event: Event) { storage.withLock { $0.append(event) } }
+    var events: [Event] { storage.withLock { $0 } }
 }
+
+typealias EventLog = EventLogOf<StoreEvent>
 
 /// A shared limiter whose store is always down.
 struct UnreachableLimiter: RateLimiter {

@@ -87,6 +87,26 @@ import Testing
         #expect(try await store.limiter.admit(makeAdmission(keyID: "k", "b", limits: limits)).isRateLimited)
     }
 
+    @Test func gatewayServicesFailOpenForTheCacheAndClosedForAdmission() async throws {
+        let redis = try RedisServerLauncher.start()
+        defer { redis.stop() }
+        let store = try RedisStore(configuration: StoreHarness.configuration(port: redis.port), pepper: testPepper)
+        defer { store.shutdown() }
+        let cacheErrors = EventLogOf<StoreError>()
+        let services = try store.gatewayServices(pepper: testPepper, onCacheError: { cacheErrors.append($0) })
+        try await services.cache.put(tenant: "t", key: [1], value: [2], ttl: .seconds(30))
+        #expect(try await services.cache.get(tenant: "t", key: [1]) == [2])
+        redis.kill()
+        #expect(try await services.cache.get(tenant: "t", key: [1]) == nil)  // a miss, not an error
+        try await services.cache.put(tenant: "t", key: [1], value: [3], ttl: .seconds(30))
+        #expect(cacheErrors.events.count == 2)
+        let error = await #expect(throws: StoreError.self) {
+            try await services.limiter.admit(makeAdmission(keyID: "k", "a", limits: RateLimits(requestsPerMinute: 1)))
+        }
+        #expect(error?.isStoreUnreachable == true)
+        #expect(error?.message.contains("failure policy closed") == true)
+    }
+
     @Test func unreachableRedisAtStartFailsFast() async throws {
         let port = try RedisServerLauncher.freeLoopbackPort()
         let store = try RedisStore(configuration: StoreHarness.configuration(port: port), pepper: testPepper)

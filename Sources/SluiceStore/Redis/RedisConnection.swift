@@ -42,8 +42,6 @@ final class RedisConnection {
         context = nil
     }
 
-    var isConnected: Bool { context != nil }
-
     func command(_ command: RedisCommand) throws(StoreError) -> RedisReply {
         let context = try prepare()
         let started = MonotonicClock.nowMicros()

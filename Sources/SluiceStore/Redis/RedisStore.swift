@@ -37,6 +37,21 @@ public final class RedisStore: Sendable {
         StoreServices(keys: keys, limiter: limiter, usage: usage, cache: cache)
     }
 
+    /// The services as a gateway replica should use them: key records cached for at most
+    /// `keyCacheTTL` (≤ 1 s, so revocations reach every replica within a second), admission
+    /// under `failurePolicy`, and a response cache whose failures are misses.
+    public func gatewayServices(pepper: [UInt8], failurePolicy: StoreFailurePolicy = .closed,
+                                keyCacheTTL: Duration = .seconds(1),
+                                onEvent: @escaping @Sendable (StoreEvent) -> Void = { _ in },
+                                onCacheError: @escaping @Sendable (StoreError) -> Void = { _ in })
+        throws(StoreError) -> StoreServices {
+        StoreServices(
+            keys: CachedKeyStore(base: keys, hasher: try SecretHasher(pepper: pepper), ttl: keyCacheTTL),
+            limiter: FailurePolicyRateLimiter(primary: limiter, policy: failurePolicy, onEvent: onEvent),
+            usage: usage,
+            cache: FailOpenResponseCache(base: cache, onError: onCacheError))
+    }
+
     /// One PING round trip (readiness checks, benchmarks).
     public func ping() async throws(StoreError) {
         let reply = try await pool.run { connection throws(StoreError) in try connection.command(RedisCommand("PING")) }
