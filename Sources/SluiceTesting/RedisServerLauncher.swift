@@ -22,14 +22,14 @@ public final class RedisServerLauncher: @unchecked Sendable {
     private var pid: pid_t?
 
     /// `SLUICE_REDIS_SERVER` overrides the binary; otherwise `redis-server` from PATH.
-    public static func start() throws -> RedisServerLauncher {
+    public static func start() async throws -> RedisServerLauncher {
         // A port found free can be taken before redis-server binds it (e.g. as the local port
         // of another test's outgoing connection), so an early exit is retried on a new port.
         var lastError: Error?
         for _ in 0..<5 {
             let launcher = try RedisServerLauncher(port: try freeLoopbackPort())
             do {
-                try launcher.launch()
+                try await launcher.launch()
                 return launcher
             } catch {
                 lastError = error
@@ -75,9 +75,9 @@ public final class RedisServerLauncher: @unchecked Sendable {
     }
 
     /// Starts a fresh (empty) server on the same port after `kill()`.
-    public func restart() throws {
+    public func restart() async throws {
         kill()
-        try launch()
+        try await launch()
     }
 
     public func stop() { kill() }
@@ -86,7 +86,8 @@ public final class RedisServerLauncher: @unchecked Sendable {
         if let pid = processID { Glibc.kill(pid, signal) }
     }
 
-    private func launch() throws {
+    /// Spawns the server and waits (without blocking a thread) until it answers PING.
+    private func launch() async throws {
         let arguments = [
             executable, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
             "--daemonize", "no", "--dir", directory, "--loglevel", "warning", "--databases", "1",
@@ -105,7 +106,7 @@ public final class RedisServerLauncher: @unchecked Sendable {
                 throw LaunchError(description: "redis-server exited (status \(status)) on port \(port)")
             }
             if Self.ping(port: port) { return }
-            usleep(20_000)
+            try await Task.sleep(for: .milliseconds(10))
         }
         kill()
         throw LaunchError(description: "redis-server did not answer PING on port \(port) within 10 s")

@@ -20,7 +20,7 @@ import Testing
 
     @Test(arguments: [UInt64(1), 2, 3])
     func luaScriptAndSwiftPlannerDecideIdentically(seed: UInt64) async throws {
-        let redis = try RedisServerLauncher.start()
+        let redis = try await RedisServerLauncher.start()
         defer { redis.stop() }
         let clock = ManualStoreClock(microseconds: 1_796_083_100_000_000)  // 90 s before a UTC midnight
         let memory = InMemoryRateLimiter(clock: clock)

@@ -6,7 +6,7 @@ import Testing
 /// Several gateways (store instances) on one Redis, and Redis-specific recovery.
 @Suite struct RedisSharedStoreTests {
     @Test func twoGatewaysSharingRedisEnforceOneLimitNotTwo() async throws {
-        let redis = try RedisServerLauncher.start()
+        let redis = try await RedisServerLauncher.start()
         defer { redis.stop() }
         let gatewayA = try RedisStore(configuration: StoreHarness.configuration(port: redis.port), pepper: testPepper)
         let gatewayB = try RedisStore(configuration: StoreHarness.configuration(port: redis.port), pepper: testPepper)
@@ -48,7 +48,7 @@ import Testing
     }
 
     @Test func revocationThroughOneGatewayIsHonouredByTheOtherWithinASecond() async throws {
-        let redis = try RedisServerLauncher.start()
+        let redis = try await RedisServerLauncher.start()
         defer { redis.stop() }
         let storeA = try RedisStore(configuration: StoreHarness.configuration(port: redis.port), pepper: testPepper)
         let storeB = try RedisStore(configuration: StoreHarness.configuration(port: redis.port), pepper: testPepper)
@@ -77,7 +77,7 @@ import Testing
     }
 
     @Test func scriptFlushDoesNotBreakOrResetLimits() async throws {
-        let redis = try RedisServerLauncher.start()
+        let redis = try await RedisServerLauncher.start()
         defer { redis.stop() }
         let store = try RedisStore(configuration: StoreHarness.configuration(port: redis.port), pepper: testPepper)
         defer { store.shutdown() }
@@ -97,7 +97,7 @@ import Testing
     }
 
     @Test func keyStoreEntriesAreHashesWithoutSecrets() async throws {
-        let redis = try RedisServerLauncher.start()
+        let redis = try await RedisServerLauncher.start()
         defer { redis.stop() }
         let store = try RedisStore(configuration: StoreHarness.configuration(port: redis.port), pepper: testPepper)
         defer { store.shutdown() }

@@ -6,7 +6,7 @@ import Testing
 @Suite struct StoreBehaviourTests {
     @Test(arguments: Backend.allCases)
     func createdKeyVerifiesAndWrongSecretDoesNot(_ backend: Backend) async throws {
-        let harness = try StoreHarness(backend)
+        let harness = try await StoreHarness(backend)
         defer { harness.close() }
         let keys = harness.services.keys
         let created = try await keys.createKey(APIKeySpec(name: "alice", allowedModels: ["smol"],
@@ -32,7 +32,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func revokedKeyStopsVerifying(_ backend: Backend) async throws {
-        let harness = try StoreHarness(backend)
+        let harness = try await StoreHarness(backend)
         defer { harness.close() }
         let keys = harness.services.keys
         let created = try await keys.createKey(APIKeySpec(name: "bob"))
@@ -47,7 +47,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func rotationIssuesANewSecretAndHonoursTheGracePeriod(_ backend: Backend) async throws {
-        let harness = try StoreHarness(backend)
+        let harness = try await StoreHarness(backend)
         defer { harness.close() }
         let keys = harness.services.keys
         let original = try await keys.createKey(APIKeySpec(name: "carol"))
@@ -64,7 +64,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func updateChangesLimitsAndClearsThem(_ backend: Backend) async throws {
-        let harness = try StoreHarness(backend)
+        let harness = try await StoreHarness(backend)
         defer { harness.close() }
         let keys = harness.services.keys
         let created = try await keys.createKey(APIKeySpec(name: "dave", limits: RateLimits(requestsPerMinute: 5)))
@@ -83,7 +83,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func requestsPerMinuteIsEnforcedWithRetryAfter(_ backend: Backend) async throws {
-        let harness = try StoreHarness(backend)
+        let harness = try await StoreHarness(backend)
         defer { harness.close() }
         let limiter = harness.services.limiter
         let limits = RateLimits(requestsPerMinute: 3)
@@ -98,8 +98,8 @@ import Testing
         guard case .rateLimited(let retryAfter)? = fourth.rejectionReason else {
             Issue.record("expected rateLimited, got \(fourth)"); return
         }
-        // One emission interval (20 s) minus the little time the test took.
-        #expect(retryAfter > .seconds(19) && retryAfter <= .seconds(20))
+        // One emission interval (20 s) minus the time the test took (generous for a loaded machine).
+        #expect(retryAfter > .seconds(15) && retryAfter <= .seconds(20))
         #expect(fourth.status.requests?.limit == 3)
         // Another key is independent.
         #expect(try await limiter.admit(makeAdmission(keyID: "k2", "r0", limits: limits)).reservation != nil)
@@ -107,7 +107,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func tokenReservationIsSettledToTheActualCount(_ backend: Backend) async throws {
-        let harness = try StoreHarness(backend)
+        let harness = try await StoreHarness(backend)
         defer { harness.close() }
         let limiter = harness.services.limiter
         let limits = RateLimits(tokensPerMinute: 1_000, tokenBudget: TokenBudget(tokens: 10_000, period: .day))
@@ -121,12 +121,14 @@ import Testing
         let fits = try await limiter.admit(makeAdmission(keyID: "k", "c", tokens: 300, limits: limits))
         #expect(fits.reservation != nil)
         let left = try #require(fits.status.tokens?.remaining)
-        #expect(left >= 600 && left <= 610)
+        // 1000 − 100 (a, settled) − 300 (c) = 600, plus what refilled meanwhile (one token per
+        // 60 ms); 700 or more would mean a's actual 100 tokens were refunded too.
+        #expect(left >= 600 && left < 700)
     }
 
     @Test(arguments: Backend.allCases)
     func rejectedRequestConsumesNothingOnAnyLimit(_ backend: Backend) async throws {
-        let harness = try StoreHarness(backend)
+        let harness = try await StoreHarness(backend)
         defer { harness.close() }
         let limiter = harness.services.limiter
         let limits = RateLimits(requestsPerMinute: 2, tokensPerMinute: 1_000, maxConcurrentRequests: 1,
@@ -146,7 +148,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func expiredLeaseFreesTheSlotOfAKilledGateway(_ backend: Backend) async throws {
-        let harness = try StoreHarness(backend)
+        let harness = try await StoreHarness(backend)
         defer { harness.close() }
         let limiter = harness.services.limiter
         let limits = RateLimits(maxConcurrentRequests: 1)
@@ -164,7 +166,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func renewedLeaseKeepsTheSlot(_ backend: Backend) async throws {
-        let harness = try StoreHarness(backend)
+        let harness = try await StoreHarness(backend)
         defer { harness.close() }
         let limiter = harness.services.limiter
         let limits = RateLimits(maxConcurrentRequests: 1)
@@ -178,7 +180,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func cacheIsScopedByTenantAndExpires(_ backend: Backend) async throws {
-        let harness = try StoreHarness(backend)
+        let harness = try await StoreHarness(backend)
         defer { harness.close() }
         let cache = harness.services.cache
         let request = Array(#"{"model":"smol","messages":[{"role":"user","content":"hi"}],"temperature":0}"#.utf8)
@@ -195,7 +197,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func usageIsCountedPerKeyAndDay(_ backend: Backend) async throws {
-        let harness = try StoreHarness(backend)
+        let harness = try await StoreHarness(backend)
         defer { harness.close() }
         let usage = harness.services.usage
         let day1 = Date(timeIntervalSince1970: 1_796_000_000)  // 2026-11-30 (UTC)

@@ -19,14 +19,14 @@ final class StoreHarness: Sendable {
     static let testTimeouts = RedisConfiguration(connectTimeout: .milliseconds(200),
                                                  commandTimeout: .milliseconds(200), poolSize: 3)
 
-    init(_ backend: Backend) throws {
+    init(_ backend: Backend) async throws {
         switch backend {
         case .memory:
             services = try InMemoryStore.open(pepper: testPepper, dataDirectory: nil)
             redis = nil
             redisStore = nil
         case .redis:
-            let server = try RedisServerLauncher.start()
+            let server = try await RedisServerLauncher.start()
             let store = try RedisStore(configuration: Self.configuration(port: server.port), pepper: testPepper)
             redis = server
             redisStore = store

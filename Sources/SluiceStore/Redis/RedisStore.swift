@@ -64,7 +64,9 @@ public final class RedisStore: Sendable {
         return try await pool.run { connection throws(StoreError) in try connection.command(command) }
     }
 
-    /// Stops the pool threads and closes every connection. Blocks until they are gone.
+    /// Stops the pool threads; each closes its connection once its current command ends
+    /// (within the command timeout). Does not block. Also happens when the store and all
+    /// its services are released.
     public func shutdown() {
         pool.shutdown()
     }
