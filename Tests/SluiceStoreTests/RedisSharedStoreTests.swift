@@ -96,6 +96,26 @@ import Testing
         #expect(try await store.limiter.settle(try #require(third.reservation), actualTokens: 5))
     }
 
+    @Test func concurrentAdminUpdatesFromTwoGatewaysAreBothKept() async throws {
+        let redis = try await RedisServerLauncher.start()
+        defer { redis.stop() }
+        let storeA = try RedisStore(configuration: StoreHarness.configuration(port: redis.port), pepper: testPepper)
+        let storeB = try RedisStore(configuration: StoreHarness.configuration(port: redis.port), pepper: testPepper)
+        defer { storeA.shutdown(); storeB.shutdown() }
+        let created = try await storeA.keys.createKey(APIKeySpec(name: "k"))
+        let id = created.record.id
+        // 20 updates of different fields race through two replicas (compare-and-set on the version).
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<10 {
+                group.addTask { _ = try await storeA.keys.updateKey(id: id, APIKeyUpdate(metadata: ["a": "\(index)"])) }
+                group.addTask { _ = try await storeB.keys.updateKey(id: id, APIKeyUpdate(requestsPerMinute: index + 1)) }
+            }
+            try await group.waitForAll()
+        }
+        let final = try #require(try await storeB.keys.key(id: id))
+        #expect(final.keyVersion == created.record.keyVersion + 20)  // no update was lost
+    }
+
     @Test func keyStoreEntriesAreHashesWithoutSecrets() async throws {
         let redis = try await RedisServerLauncher.start()
         defer { redis.stop() }

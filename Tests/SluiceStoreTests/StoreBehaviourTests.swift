@@ -63,6 +63,18 @@ import Testing
     }
 
     @Test(arguments: Backend.allCases)
+    func expiredKeyStopsVerifyingAndHostileIDsFindNothing(_ backend: Backend) async throws {
+        let harness = try await StoreHarness(backend)
+        defer { harness.close() }
+        let keys = harness.services.keys
+        let expired = try await keys.createKey(APIKeySpec(name: "old", expiresAt: Date().addingTimeInterval(-1)))
+        #expect(try await keys.verify(presentedKey: expired.plaintextKey) == .invalid(.expired))
+        for hostile in ["", "../../etc/passwd", "*", "a}b{c", String(repeating: "Z", count: 10_000), "ZZZZZZZZZZZZ"] {
+            #expect(try await keys.key(id: hostile) == nil)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func updateChangesLimitsAndClearsThem(_ backend: Backend) async throws {
         let harness = try await StoreHarness(backend)
         defer { harness.close() }
@@ -207,6 +219,9 @@ import Testing
         try await usage.record(keyID: "k", at: day2, requests: 1, promptTokens: 1, completionTokens: 1)
         try await usage.record(keyID: "other", at: day1, requests: 9, promptTokens: 9, completionTokens: 9)
         let report = try await usage.usage(keyID: "k", from: day1.addingTimeInterval(-86_400 * 3), to: day2)
+        // The range is capped (400 days), so a hostile range cannot make one call read years.
+        let huge = try await usage.usage(keyID: "k", from: Date(timeIntervalSince1970: 0), to: day2)
+        #expect(huge.isEmpty)
         #expect(report == [
             DailyUsage(day: "2026-11-30", requests: 2, promptTokens: 30, completionTokens: 12),
             DailyUsage(day: "2026-12-01", requests: 1, promptTokens: 1, completionTokens: 1),
