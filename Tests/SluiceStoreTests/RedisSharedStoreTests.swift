@@ -116,6 +116,40 @@ import Testing
         #expect(final.keyVersion == created.record.keyVersion + 20)  // no update was lost
     }
 
+    @Test func everyLimitKeyCarriesAnExpiry() async throws {
+        let redis = try await RedisServerLauncher.start()
+        defer { redis.stop() }
+        let store = try RedisStore(configuration: StoreHarness.configuration(port: redis.port), pepper: testPepper)
+        defer { store.shutdown() }
+        let limits = RateLimits(requestsPerMinute: 5, tokensPerMinute: 1_000, maxConcurrentRequests: 2,
+                                tokenBudget: TokenBudget(tokens: 5_000, period: .month))
+        let settled = try #require(try await store.limiter.admit(makeAdmission(keyID: "k", "a", tokens: 50,
+                                                                               limits: limits)).reservation)
+        _ = try await store.limiter.admit(makeAdmission(keyID: "k", "b", tokens: 50, limits: limits))  // left in flight
+        try await store.limiter.settle(settled, actualTokens: 20)
+        try await store.usage.record(keyID: "k", at: Date(), requests: 1, promptTokens: 1, completionTokens: 1)
+        try await store.cache.put(tenant: "k", key: [1], value: [1], ttl: .seconds(60))
+        guard case .array(let names) = try await store.command(["KEYS", "sluice1:*"]) else {
+            Issue.record("KEYS did not answer an array"); return
+        }
+        let keys = names.compactMap { reply -> String? in
+            if case .bulk(let name) = reply { return String(decoding: name, as: UTF8.self) }
+            return nil
+        }
+        let month = BudgetCalendar.periodID(.month, epochMicros: SystemStoreClock().nowMicroseconds())
+        let day = BudgetCalendar.dayString(epochMicros: SystemStoreClock().nowMicroseconds())
+        let limitKeys: Set<String> = ["sluice1:rl:{k}:req", "sluice1:rl:{k}:tok", "sluice1:conc:{k}",
+                                      "sluice1:budget:{k}:\(month)", "sluice1:resv:{k}:b", "sluice1:usage:{k}:\(day)"]
+        // a's reservation was deleted by settle; b's is still held; plus one cache entry.
+        #expect(Set(keys).subtracting(limitKeys).count == 1)
+        #expect(limitKeys.isSubset(of: Set(keys)))
+        for key in keys {
+            let ttl = try await store.command(["PTTL", key])
+            // A key without expiry (-1) would outlive a crashed gateway forever.
+            #expect(ttl != .integer(-1), "\(key) has no expiry")
+        }
+    }
+
     @Test func keyStoreEntriesAreHashesWithoutSecrets() async throws {
         let redis = try await RedisServerLauncher.start()
         defer { redis.stop() }
