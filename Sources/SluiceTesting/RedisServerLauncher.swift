@@ -22,12 +22,13 @@ public final class RedisServerLauncher: @unchecked Sendable {
     private var pid: pid_t?
 
     /// `SLUICE_REDIS_SERVER` overrides the binary; otherwise `redis-server` from PATH.
-    public static func start() async throws -> RedisServerLauncher {
+    /// - Parameter extraArguments: more `redis-server` options, e.g. `["--requirepass", "pw"]`.
+    public static func start(extraArguments: [String] = []) async throws -> RedisServerLauncher {
         // A port found free can be taken before redis-server binds it (e.g. as the local port
         // of another test's outgoing connection), so an early exit is retried on a new port.
         var lastError: Error?
         for _ in 0..<5 {
-            let launcher = try RedisServerLauncher(port: try freeLoopbackPort())
+            let launcher = try RedisServerLauncher(port: try freeLoopbackPort(), extraArguments: extraArguments)
             do {
                 try await launcher.launch()
                 return launcher
@@ -38,8 +39,11 @@ public final class RedisServerLauncher: @unchecked Sendable {
         throw lastError ?? LaunchError(description: "redis-server did not start")
     }
 
-    private init(port: Int) throws {
+    private let extraArguments: [String]
+
+    private init(port: Int, extraArguments: [String]) throws {
         self.port = port
+        self.extraArguments = extraArguments
         self.executable = try Self.findExecutable()
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("sluice-redis-\(getpid())-\(port)-\(UInt32.random(in: 0...UInt32.max))").path
@@ -93,7 +97,7 @@ public final class RedisServerLauncher: @unchecked Sendable {
             "--daemonize", "no", "--dir", directory, "--loglevel", "warning", "--databases", "1",
             // Failure tests use DEBUG SLEEP to stall the server (loopback only, test servers only).
             "--enable-debug-command", "yes",
-        ]
+        ] + extraArguments
         let child = try Self.spawn(arguments)
         lock.withLock { self.pid = child }
         LaunchedServers.register(child)
@@ -173,7 +177,7 @@ public final class RedisServerLauncher: @unchecked Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// True when something on `port` answers `PING` with `+PONG` within 200 ms.
+    /// True when something on `port` is a Redis server: `+PONG`, or `-NOAUTH` when it wants a password.
     static func ping(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
@@ -190,7 +194,8 @@ public final class RedisServerLauncher: @unchecked Sendable {
         guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == request.count else { return false }
         var buffer = [UInt8](repeating: 0, count: 16)
         let received = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        return received >= 5 && Array(buffer[0..<5]) == Array("+PONG".utf8)
+        return (received >= 5 && Array(buffer[0..<5]) == Array("+PONG".utf8))
+            || (received >= 7 && Array(buffer[0..<7]) == Array("-NOAUTH".utf8))
     }
 
     private static func loopback(port: Int) -> sockaddr_in {

@@ -129,6 +129,22 @@ import Testing
         #expect(afterwards?.kind == .unavailable)
     }
 
+    @Test func passwordProtectedRedisNeedsTheRightPassword() async throws {
+        let redis = try await RedisServerLauncher.start(extraArguments: ["--requirepass", "s3cret"])
+        defer { redis.stop() }
+        var configuration = StoreHarness.configuration(port: redis.port)
+        configuration.password = "s3cret"
+        let good = try RedisStore(configuration: configuration, pepper: testPepper)
+        defer { good.shutdown() }
+        try await good.ping()
+        configuration.password = "wrong"
+        let bad = try RedisStore(configuration: configuration, pepper: testPepper)
+        defer { bad.shutdown() }
+        let error = await #expect(throws: StoreError.self) { try await bad.ping() }
+        #expect(error?.kind == .unavailable)
+        #expect(error?.message.contains("s3cret") == false)
+    }
+
     @Test func unreachableRedisAtStartFailsFast() async throws {
         let port = try RedisServerLauncher.freeLoopbackPort()
         let store = try RedisStore(configuration: StoreHarness.configuration(port: port), pepper: testPepper)

@@ -148,17 +148,32 @@ final class RedisConnection {
         _ = redisEnableKeepAlive(fresh)
         appliedTimeoutMicros = commandTimeout
         context = fresh
-        try loadScripts(fresh)
+        try startSession(fresh)
         return fresh
     }
 
-    /// SCRIPT LOAD of every script, once per new connection (one pipelined round trip).
-    private func loadScripts(_ context: UnsafeMutablePointer<redisContext>) throws(StoreError) {
-        guard !scripts.isEmpty else { return }
-        let replies = try pipeline(scripts.map { RedisCommand("SCRIPT").adding("LOAD").adding($0.source) })
-        for (script, reply) in zip(scripts, replies) {
-            guard case .bulk(let sha) = reply, String(decoding: sha, as: UTF8.self) == script.sha1 else {
-                throw StoreError(.unexpectedReply, "SCRIPT LOAD of \(script.name) answered \(reply.summary)")
+    /// AUTH and SELECT when configured, and SCRIPT LOAD of every script: one pipelined round
+    /// trip per new connection. A refused AUTH/SELECT discards the connection; a failed
+    /// SCRIPT LOAD does not matter (EVALSHA falls back to EVAL).
+    private func startSession(_ context: UnsafeMutablePointer<redisContext>) throws(StoreError) {
+        var commands: [RedisCommand] = []
+        if let password = configuration.password {
+            commands.append(RedisCommand("AUTH").adding(password))
+        }
+        if configuration.database != 0 {
+            commands.append(RedisCommand("SELECT").adding(configuration.database))
+        }
+        let sessionCommands = commands.count
+        commands += scripts.map { RedisCommand("SCRIPT").adding("LOAD").adding($0.source) }
+        guard !commands.isEmpty else { return }
+        let replies = try pipeline(commands)
+        for reply in replies.prefix(sessionCommands) {
+            if case .error(let message) = reply {
+                redisFree(context)
+                if self.context == context { self.context = nil }
+                appliedTimeoutMicros = 0
+                backOff()
+                throw StoreError(.unavailable, "Redis refused the session set-up: \(message.prefix(120))")
             }
         }
     }
