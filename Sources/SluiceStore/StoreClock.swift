@@ -47,6 +47,4 @@ extension Duration {
         let (seconds, attoseconds) = components
         return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
     }
-
-    static func fromMicroseconds(_ us: Int64) -> Duration { .microseconds(us) }
 }

@@ -8,6 +8,7 @@ public final class InMemoryKeyStore: KeyStore {
     private let clock: any StoreClock
     private let file: KeyFile?
     private let records: Mutex<[String: APIKeyRecord]>
+    private let writer = Mutex<Void>(())
 
     /// - Parameter dataDirectory: where keys persist; nil keeps them in memory only (tests).
     public init(issuer: APIKeyIssuer, dataDirectory: String?, clock: any StoreClock = SystemStoreClock())
@@ -86,20 +87,15 @@ public final class InMemoryKeyStore: KeyStore {
         return result
     }
 
-    /// Applies a change and persists it under the lock, so the file always matches memory;
-    /// if the write fails the change is rolled back and the error returned.
+    /// Applies a change and persists it before anyone can see it. Writers are serialised by
+    /// `writer` (which is held across the file write); readers only take `records` for a
+    /// dictionary lookup, so `verify` never waits for an fsync. A failed write changes nothing.
     private func mutate(_ body: (inout [String: APIKeyRecord]) throws(StoreError) -> Void) throws(StoreError) {
-        let outcome: Result<Void, StoreError> = records.withLock { records in
-            let before = records
-            do throws(StoreError) {
-                try body(&records)
-                try file?.save(Array(records.values).sorted { $0.id < $1.id })
-                return .success(())
-            } catch {
-                records = before
-                return .failure(error)
-            }
+        try writer.withLock { _ throws(StoreError) in
+            var next = records.withLock { $0 }
+            try body(&next)
+            try file?.save(Array(next.values).sorted { $0.id < $1.id })
+            records.withLock { $0 = next }
         }
-        try outcome.get()
     }
 }

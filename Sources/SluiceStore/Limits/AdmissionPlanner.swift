@@ -17,12 +17,6 @@ public struct KeyLimitState: Sendable, Hashable {
         public var budgetCost: Int
         public var expiresAt: Int64
     }
-
-    /// True when nothing is left worth keeping (the limiter may drop the entry).
-    var isIdle: Bool {
-        leases.isEmpty && pendingReservations.isEmpty && budgetUsed.isEmpty
-            && requestTAT == nil && tokenTAT == nil
-    }
 }
 
 /// Pure all-or-nothing admission over `KeyLimitState`: phase 1 evaluates every limit

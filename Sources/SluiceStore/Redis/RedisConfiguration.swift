@@ -15,10 +15,15 @@ public struct RedisConfiguration: Sendable, Hashable {
     /// meanwhile its callers fail at once instead of waiting on a dead server.
     public var initialBackoff: Duration
     public var maxBackoff: Duration
+    /// Sent with AUTH on every new connection when set (`requirepass`).
+    public var password: String?
+    /// Selected on every new connection when not 0.
+    public var database: Int
 
     public init(host: String = "127.0.0.1", port: Int = 6379, connectTimeout: Duration = .milliseconds(200),
                 commandTimeout: Duration = .milliseconds(250), poolSize: Int = 4, keyPrefix: String = "sluice1",
-                initialBackoff: Duration = .milliseconds(50), maxBackoff: Duration = .seconds(1)) {
+                initialBackoff: Duration = .milliseconds(50), maxBackoff: Duration = .seconds(1),
+                password: String? = nil, database: Int = 0) {
         self.host = host
         self.port = port
         self.connectTimeout = connectTimeout
@@ -27,5 +32,7 @@ public struct RedisConfiguration: Sendable, Hashable {
         self.keyPrefix = keyPrefix
         self.initialBackoff = initialBackoff
         self.maxBackoff = maxBackoff
+        self.password = password
+        self.database = database
     }
 }

@@ -1,4 +1,5 @@
 import CHiredis
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -17,6 +18,8 @@ import Darwin
 ///    context usable.
 final class RedisConnection {
     private let configuration: RedisConfiguration
+    private let health: RedisHealth
+    private var failedAt: Int64 = 0
     private let scripts: [RedisScript]
     private var context: UnsafeMutablePointer<redisContext>?
     private var appliedTimeoutMicros: Int64 = 0
@@ -25,8 +28,9 @@ final class RedisConnection {
     /// Monotonic deadline of the job being run; set by the pool.
     var deadline: Int64 = .max
 
-    init(configuration: RedisConfiguration, scripts: [RedisScript]) {
+    init(configuration: RedisConfiguration, scripts: [RedisScript], health: RedisHealth) {
         self.configuration = configuration
+        self.health = health
         self.scripts = scripts
         self.backoffMicros = configuration.initialBackoff.microseconds
     }
@@ -37,8 +41,6 @@ final class RedisConnection {
         if let context { redisFree(context) }
         context = nil
     }
-
-    var isConnected: Bool { context != nil }
 
     func command(_ command: RedisCommand) throws(StoreError) -> RedisReply {
         let context = try prepare()
@@ -98,6 +100,13 @@ final class RedisConnection {
         guard remaining > 0 else {
             throw StoreError(.timeout, "Redis command timed out waiting for a connection")
         }
+        if let existing = context, Self.peerHasClosed(existing.pointee.fd) {
+            // An idle connection whose server went away (restart, failover, idle kill): replace
+            // it before sending, so the first request after a Redis restart does not fail.
+            redisFree(existing)
+            context = nil
+            appliedTimeoutMicros = 0
+        }
         let context = try connectIfNeeded(now: now, remaining: remaining)
         let wanted = min(configuration.commandTimeout.microseconds, remaining)
         if wanted != appliedTimeoutMicros {
@@ -111,7 +120,9 @@ final class RedisConnection {
 
     private func connectIfNeeded(now: Int64, remaining: Int64) throws(StoreError) -> UnsafeMutablePointer<redisContext> {
         if let context { return context }
-        guard now >= retryNotBefore else {
+        // Back off after a failure, unless another connection of the pool has reached Redis
+        // since: then the server is back and waiting out the backoff would fail requests for nothing.
+        guard now >= retryNotBefore || health.lastSuccess > failedAt else {
             throw StoreError(.unavailable, "Redis at \(configuration.host):\(configuration.port) is unreachable "
                                 + "(reconnecting in \((retryNotBefore - now) / 1000) ms)")
         }
@@ -137,17 +148,32 @@ final class RedisConnection {
         _ = redisEnableKeepAlive(fresh)
         appliedTimeoutMicros = commandTimeout
         context = fresh
-        try loadScripts(fresh)
+        try startSession(fresh)
         return fresh
     }
 
-    /// SCRIPT LOAD of every script, once per new connection (one pipelined round trip).
-    private func loadScripts(_ context: UnsafeMutablePointer<redisContext>) throws(StoreError) {
-        guard !scripts.isEmpty else { return }
-        let replies = try pipeline(scripts.map { RedisCommand("SCRIPT").adding("LOAD").adding($0.source) })
-        for (script, reply) in zip(scripts, replies) {
-            guard case .bulk(let sha) = reply, String(decoding: sha, as: UTF8.self) == script.sha1 else {
-                throw StoreError(.unexpectedReply, "SCRIPT LOAD of \(script.name) answered \(reply.summary)")
+    /// AUTH and SELECT when configured, and SCRIPT LOAD of every script: one pipelined round
+    /// trip per new connection. A refused AUTH/SELECT discards the connection; a failed
+    /// SCRIPT LOAD does not matter (EVALSHA falls back to EVAL).
+    private func startSession(_ context: UnsafeMutablePointer<redisContext>) throws(StoreError) {
+        var commands: [RedisCommand] = []
+        if let password = configuration.password {
+            commands.append(RedisCommand("AUTH").adding(password))
+        }
+        if configuration.database != 0 {
+            commands.append(RedisCommand("SELECT").adding(configuration.database))
+        }
+        let sessionCommands = commands.count
+        commands += scripts.map { RedisCommand("SCRIPT").adding("LOAD").adding($0.source) }
+        guard !commands.isEmpty else { return }
+        let replies = try pipeline(commands)
+        for reply in replies.prefix(sessionCommands) {
+            if case .error(let message) = reply {
+                redisFree(context)
+                if self.context == context { self.context = nil }
+                appliedTimeoutMicros = 0
+                backOff()
+                throw StoreError(.unavailable, "Redis refused the session set-up: \(message.prefix(120))")
             }
         }
     }
@@ -172,12 +198,22 @@ final class RedisConnection {
     private var appliedTimeoutMicrosFloor: Int64 { configuration.commandTimeout.microseconds * 9 / 10 }
 
     private func backOff() {
-        retryNotBefore = MonotonicClock.nowMicros() + backoffMicros
+        failedAt = MonotonicClock.nowMicros()
+        retryNotBefore = failedAt + backoffMicros
         backoffMicros = min(backoffMicros * 2, configuration.maxBackoff.microseconds)
     }
 
     private func succeeded() {
         backoffMicros = configuration.initialBackoff.microseconds
+        health.noteSuccess()
+    }
+
+    /// RESP2 never sends unsolicited data outside Pub/Sub, so an idle socket that polls
+    /// readable (EOF) or hung up belongs to a server that closed it. One poll(2), no wait.
+    private static func peerHasClosed(_ fd: Int32) -> Bool {
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, 0)
+        return ready != 0  // readable, HUP, ERR, or poll itself failed
     }
 
     private static func timeval(micros: Int64) -> timeval {
@@ -219,6 +255,15 @@ private func withArgv<R>(_ arguments: [[UInt8]],
             }
         }
     }
+}
+
+/// Shared by the connections of one pool: when any of them last got a reply.
+final class RedisHealth: Sendable {
+    private let lastSuccessMicros = Atomic<Int64>(0)
+
+    var lastSuccess: Int64 { lastSuccessMicros.load(ordering: .relaxed) }
+
+    func noteSuccess() { lastSuccessMicros.store(MonotonicClock.nowMicros(), ordering: .relaxed) }
 }
 
 enum MonotonicClock {

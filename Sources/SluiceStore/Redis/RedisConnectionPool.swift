@@ -1,13 +1,35 @@
 import Foundation
 
 /// A fixed set of threads, each owning one `RedisConnection`, fed from one queue.
+/// The threads stop when `shutdown()` is called or when the last user of the pool
+/// (the store and its services) goes away.
+final class RedisConnectionPool: Sendable {
+    let core: RedisPoolCore
+
+    init(configuration: RedisConfiguration, scripts: [RedisScript]) {
+        core = RedisPoolCore(configuration: configuration, scripts: scripts)
+    }
+
+    deinit { core.shutdown() }
+
+    var configuration: RedisConfiguration { core.configuration }
+
+    func run<T: Sendable>(_ body: @escaping @Sendable (RedisConnection) throws(StoreError) -> T) async throws(StoreError) -> T {
+        try await core.run(body)
+    }
+
+    func shutdown() { core.shutdown() }
+}
+
+/// The queue and threads behind `RedisConnectionPool` (the threads hold this, not the pool,
+/// so dropping the pool can stop them).
 ///
 /// hiredis is blocking, so it never runs on Swift's cooperative pool or an event loop:
 /// `run` suspends the caller and a pool thread does the I/O. Every job carries a
 /// deadline (`now + commandTimeout`): a job that waited in the queue past it fails at
 /// once with `.timeout`, and a job with less time left gets a lowered socket timeout,
 /// so no caller ever waits longer than the command timeout, even with Redis frozen.
-final class RedisConnectionPool: @unchecked Sendable {
+final class RedisPoolCore: @unchecked Sendable {
     // @unchecked: `queue`, `head` and `isShutDown` are only touched under `condition`.
     private struct Job {
         let deadline: Int64
@@ -17,11 +39,13 @@ final class RedisConnectionPool: @unchecked Sendable {
 
     let configuration: RedisConfiguration
     private let scripts: [RedisScript]
+    private let health = RedisHealth()
     private let condition = NSCondition()
     private var queue: [Job] = []
     private var head = 0
     private var isShutDown = false
     private var runningThreads = 0
+    private var startedThreads = 0
 
     init(configuration: RedisConfiguration, scripts: [RedisScript]) {
         self.configuration = configuration
@@ -34,6 +58,11 @@ final class RedisConnectionPool: @unchecked Sendable {
             thread.stackSize = 512 << 10
             thread.start()
         }
+        // Wait until every thread is up, so the first requests do not pay for thread start-up
+        // (on a loaded machine that alone can exceed the command timeout).
+        condition.lock()
+        while startedThreads < size { condition.wait() }
+        condition.unlock()
     }
 
     /// Runs `body` on a pool thread with that thread's connection.
@@ -55,8 +84,9 @@ final class RedisConnectionPool: @unchecked Sendable {
         return try result.get()
     }
 
-    /// Stops the threads after their current job; queued jobs fail with `.unavailable`.
-    /// Blocks until every thread has freed its connection.
+    /// Stops the threads after their current job (each frees its connection as it exits);
+    /// queued jobs fail with `.unavailable`, later calls too. Returns at once: never blocks
+    /// the caller (a cooperative thread) on a thread stuck in a command. Idempotent.
     func shutdown() {
         condition.lock()
         isShutDown = true
@@ -66,9 +96,13 @@ final class RedisConnectionPool: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
         for job in pending { job.abandon(StoreError(.unavailable, "the Redis store was shut down")) }
+    }
+
+    /// Threads still running (tests check that dropping the pool stops them).
+    var liveThreads: Int {
         condition.lock()
-        while runningThreads > 0 { condition.wait() }
-        condition.unlock()
+        defer { condition.unlock() }
+        return runningThreads
     }
 
     private func enqueue(_ job: Job) {
@@ -84,7 +118,11 @@ final class RedisConnectionPool: @unchecked Sendable {
     }
 
     private func workerLoop() {
-        let connection = RedisConnection(configuration: configuration, scripts: scripts)
+        let connection = RedisConnection(configuration: configuration, scripts: scripts, health: health)
+        condition.lock()
+        startedThreads += 1
+        condition.broadcast()
+        condition.unlock()
         while let job = nextJob() {
             connection.deadline = job.deadline
             job.work(connection)
@@ -92,7 +130,6 @@ final class RedisConnectionPool: @unchecked Sendable {
         connection.close()
         condition.lock()
         runningThreads -= 1
-        condition.broadcast()
         condition.unlock()
     }
 

@@ -80,7 +80,7 @@ public final class RedisKeyStore: KeyStore {
 
     public func rotateKey(id: String, gracePeriod: Duration) async throws(StoreError) -> CreatedAPIKey {
         let at = now
-        for _ in 0..<5 {
+        for _ in 0..<16 {
             guard let record = try await key(id: id) else { throw StoreError(.notFound, "no key \(id)") }
             let rotated = try issuer.rotate(record, gracePeriod: gracePeriod, now: at)
             if try await compareAndSet(expected: record, new: rotated.record) { return rotated }
@@ -97,7 +97,7 @@ public final class RedisKeyStore: KeyStore {
     /// Read, transform, compare-and-set on the version; retried when another replica won.
     private func change(id: String, _ transform: @Sendable (APIKeyRecord) throws(StoreError) -> APIKeyRecord)
         async throws(StoreError) -> APIKeyRecord {
-        for _ in 0..<5 {
+        for _ in 0..<16 {
             guard let record = try await key(id: id) else { throw StoreError(.notFound, "no key \(id)") }
             let changed = try transform(record)
             if changed == record { return record }

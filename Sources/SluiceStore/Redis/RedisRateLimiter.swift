@@ -3,11 +3,17 @@
 public final class RedisRateLimiter: RateLimiter {
     private let pool: RedisConnectionPool
     private let schema: RedisKeySchema
+    /// nil: the scripts read Redis `TIME` (production: one clock for every replica).
+    /// Set: this clock's time is passed in, for deterministic tests against Redis.
+    private let limitClock: (any StoreClock)?
 
-    init(pool: RedisConnectionPool, schema: RedisKeySchema) {
+    init(pool: RedisConnectionPool, schema: RedisKeySchema, limitClock: (any StoreClock)?) {
         self.pool = pool
         self.schema = schema
+        self.limitClock = limitClock
     }
+
+    private var passedTime: [UInt8] { ascii(limitClock?.nowMicroseconds() ?? 0) }
 
     public func admit(_ request: AdmissionRequest) async throws(StoreError) -> AdmissionDecision {
         try request.validate()
@@ -16,7 +22,7 @@ public final class RedisRateLimiter: RateLimiter {
         // The budget period comes from this host's clock (the period id names the counter);
         // a few ms of skew at midnight UTC only picks which day's counter a request lands in.
         let periodID = limits.tokenBudget.map {
-            BudgetCalendar.periodID($0.period, epochMicros: SystemStoreClock().nowMicroseconds())
+            BudgetCalendar.periodID($0.period, epochMicros: (limitClock ?? SystemStoreClock()).nowMicroseconds())
         }
         let keys = [schema.requestMeter(id), schema.tokenMeter(id), schema.leases(id),
                     schema.budget(id, periodID: periodID ?? "none"),
@@ -31,6 +37,7 @@ public final class RedisRateLimiter: RateLimiter {
             ascii(limits.tokenBudget?.tokens ?? -1),
             ascii(limits.tokenBudget.map { BudgetCalendar.counterLifetimeSeconds($0.period) } ?? 0),
             ascii(AdmissionPlanner.reservationLifetimeMicros),
+            passedTime,
         ]
         let reply = try await pool.run { connection throws(StoreError) in
             try connection.evaluate(RedisScripts.admit, keys: keys, arguments: arguments)
@@ -64,7 +71,7 @@ public final class RedisRateLimiter: RateLimiter {
         let keys = [schema.tokenMeter(id), schema.budget(id, periodID: reservation.budgetPeriodID ?? "none"),
                     schema.reservation(id, requestID: reservation.requestID), schema.leases(id)]
         let arguments = [Array(reservation.requestID.utf8), ascii(reservation.limits.tokensPerMinute ?? 0),
-                         ascii(max(0, actualTokens)), ascii(releasingLease ? 1 : 0)]
+                         ascii(max(0, actualTokens)), ascii(releasingLease ? 1 : 0), passedTime]
         let settled = try await pool.run { connection throws(StoreError) in
             try connection.evaluate(RedisScripts.settle, keys: keys, arguments: arguments).integerValue("settle")
         }
@@ -78,7 +85,7 @@ public final class RedisRateLimiter: RateLimiter {
 
     public func renewLease(_ reservation: Reservation) async throws(StoreError) {
         let keys = [schema.leases(reservation.keyID)]
-        let arguments = [Array(reservation.requestID.utf8), ascii(reservation.leaseDuration.microseconds)]
+        let arguments = [Array(reservation.requestID.utf8), ascii(reservation.leaseDuration.microseconds), passedTime]
         try await pool.run { connection throws(StoreError) in
             try connection.evaluate(RedisScripts.renewLease, keys: keys, arguments: arguments).expectOK("renew lease")
         }

@@ -7,7 +7,9 @@ enum RedisScripts {
     private static let prelude = """
     local PERIOD = 60000000
     local function int(x) return string.format('%.0f', x) end
-    local function now_us()
+    local function now_us(passed)
+      local given = tonumber(passed)
+      if given ~= nil and given > 0 then return given end
       local t = redis.call('TIME')
       return tonumber(t[1]) * 1000000 + tonumber(t[2])
     end
@@ -31,11 +33,12 @@ enum RedisScripts {
     /// All limits of one request, all or nothing.
     /// KEYS: 1 request TAT, 2 token TAT, 3 lease ZSET, 4 budget counter, 5 reservation.
     /// ARGV: 1 request id, 2 rpm (0 none), 3 tpm (0 none), 4 reserved tokens, 5 max concurrent (0 none),
-    ///       6 lease µs, 7 budget tokens (-1 none), 8 budget counter TTL s, 9 reservation lifetime µs.
+    ///       6 lease µs, 7 budget tokens (-1 none), 8 budget counter TTL s, 9 reservation lifetime µs,
+    ///       10 time µs (0: Redis TIME; a caller clock only for deterministic tests).
     /// Returns {allowed, reason (0 ok, 1 quota, 2 rate, 3 concurrency), retry µs,
     ///          rpm limit, rpm remaining, rpm reset µs, tpm limit, tpm remaining, tpm reset µs, tpm cost}.
     static let admit = RedisScript(name: "admit", source: prelude + """
-    local now = now_us()
+    local now = now_us(ARGV[10])
     local request_id = ARGV[1]
     local rpm = tonumber(ARGV[2])
     local tpm = tonumber(ARGV[3])
@@ -49,6 +52,8 @@ enum RedisScripts {
     if tpm > 0 and reserved > tpm then tpm_cost = tpm end
 
     -- Phase 1: decide every limit; nothing is consumed here (expired leases are only swept).
+    -- evaluate returns {allowed, new TAT, retry, remaining after, reset after, remaining now, reset now}:
+    -- the "after" values go on an admission, the "now" values on a rejection (nothing consumed).
     local function evaluate(key, limit, q)
       local stored = redis.call('GET', key)
       local tat = now
@@ -56,13 +61,14 @@ enum RedisScripts {
       local base = math.max(tat, now)
       local new_tat = base + cost(q, limit)
       local debt = new_tat - now
+      local rem_now = remaining(base - now, limit)
       if debt > PERIOD then
-        return {false, base, debt - PERIOD, remaining(base - now, limit), base - now}
+        return {false, base, debt - PERIOD, rem_now, base - now, rem_now, base - now}
       end
-      return {true, new_tat, 0, remaining(debt, limit), debt}
+      return {true, new_tat, 0, remaining(debt, limit), debt, rem_now, base - now}
     end
-    local req = {true, 0, 0, 0, 0}
-    local tok = {true, 0, 0, 0, 0}
+    local req = {true, 0, 0, 0, 0, 0, 0}
+    local tok = {true, 0, 0, 0, 0, 0, 0}
     if rpm > 0 then req = evaluate(KEYS[1], rpm, 1) end
     if tpm > 0 then tok = evaluate(KEYS[2], tpm, tpm_cost) end
     local budget_ok = true
@@ -79,7 +85,7 @@ enum RedisScripts {
     if not (budget_ok and rate_ok and conc_ok) then
       local reason = 3
       if not budget_ok then reason = 1 elseif not rate_ok then reason = 2 end
-      return {0, reason, math.max(req[3], tok[3]), rpm, req[4], req[5], tpm, tok[4], tok[5], tpm_cost}
+      return {0, reason, math.max(req[3], tok[3]), rpm, req[6], req[7], tpm, tok[6], tok[7], tpm_cost}
     end
 
     -- Phase 2: commit every limit.
@@ -101,10 +107,10 @@ enum RedisScripts {
 
     /// Idempotent reconcile of a reservation with the real token count.
     /// KEYS: 1 token TAT, 2 budget counter, 3 reservation, 4 lease ZSET.
-    /// ARGV: 1 request id, 2 tpm (0 none), 3 actual tokens, 4 release lease (1/0).
+    /// ARGV: 1 request id, 2 tpm (0 none), 3 actual tokens, 4 release lease (1/0), 5 time µs (0: TIME).
     /// Returns 1 when settled, 0 when the reservation was already settled or expired.
     static let settle = RedisScript(name: "settle", source: prelude + """
-    local now = now_us()
+    local now = now_us(ARGV[5])
     if ARGV[4] == '1' then redis.call('ZREM', KEYS[4], ARGV[1]) end
     local stored = redis.call('GET', KEYS[3])
     if not stored then return 0 end
@@ -136,9 +142,9 @@ enum RedisScripts {
     return 1
     """)
 
-    /// Pushes a live lease's expiry out (long streams). KEYS: 1 lease ZSET. ARGV: 1 request id, 2 lease µs.
+    /// Pushes a live lease's expiry out (long streams). KEYS: 1 lease ZSET. ARGV: 1 request id, 2 lease µs, 3 time µs (0: TIME).
     static let renewLease = RedisScript(name: "renew_lease", source: prelude + """
-    local now = now_us()
+    local now = now_us(ARGV[3])
     local changed = redis.call('ZADD', KEYS[1], 'XX', 'CH', int(now + tonumber(ARGV[2])), ARGV[1])
     local keep_ms = math.ceil(tonumber(ARGV[2]) / 1000) + 1000
     if redis.call('PTTL', KEYS[1]) < keep_ms then redis.call('PEXPIRE', KEYS[1], int(keep_ms)) end

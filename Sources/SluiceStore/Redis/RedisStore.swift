@@ -9,7 +9,12 @@ public final class RedisStore: Sendable {
 
     /// Starts the pool threads; connections are made on first use (so a gateway can start
     /// while Redis is still coming up, and `ping()` tells when it is reachable).
+    /// - Parameters:
+    ///   - clock: time for key records (created, expiry checks).
+    ///   - limitClock: nil (production) makes the limit scripts use Redis `TIME`, one clock for
+    ///     all replicas; tests pass a `ManualStoreClock` to drive limits deterministically.
     public init(configuration: RedisConfiguration, pepper: [UInt8], clock: any StoreClock = SystemStoreClock(),
+                limitClock: (any StoreClock)? = nil,
                 random: any SecureRandomSource = OpenSSLRandomSource()) throws(StoreError) {
         guard (1...65_535).contains(configuration.port) else {
             throw StoreError(.invalidArgument, "Redis port \(configuration.port) is out of range")
@@ -23,7 +28,7 @@ public final class RedisStore: Sendable {
         self.configuration = configuration
         self.pool = pool
         keys = RedisKeyStore(pool: pool, schema: schema, issuer: issuer, clock: clock)
-        limiter = RedisRateLimiter(pool: pool, schema: schema)
+        limiter = RedisRateLimiter(pool: pool, schema: schema, limitClock: limitClock)
         usage = RedisUsageStore(pool: pool, schema: schema)
         cache = RedisResponseCache(pool: pool, schema: schema)
     }
@@ -32,13 +37,36 @@ public final class RedisStore: Sendable {
         StoreServices(keys: keys, limiter: limiter, usage: usage, cache: cache)
     }
 
+    /// The services as a gateway replica should use them: key records cached for at most
+    /// `keyCacheTTL` (≤ 1 s, so revocations reach every replica within a second), admission
+    /// under `failurePolicy`, and a response cache whose failures are misses.
+    public func gatewayServices(pepper: [UInt8], failurePolicy: StoreFailurePolicy = .closed,
+                                keyCacheTTL: Duration = .seconds(1),
+                                onEvent: @escaping @Sendable (StoreEvent) -> Void = { _ in },
+                                onCacheError: @escaping @Sendable (StoreError) -> Void = { _ in })
+        throws(StoreError) -> StoreServices {
+        StoreServices(
+            keys: CachedKeyStore(base: keys, hasher: try SecretHasher(pepper: pepper), ttl: keyCacheTTL),
+            limiter: FailurePolicyRateLimiter(primary: limiter, policy: failurePolicy, onEvent: onEvent),
+            usage: usage,
+            cache: FailOpenResponseCache(base: cache, onError: onCacheError))
+    }
+
     /// One PING round trip (readiness checks, benchmarks).
     public func ping() async throws(StoreError) {
         let reply = try await pool.run { connection throws(StoreError) in try connection.command(RedisCommand("PING")) }
         guard reply == .status("PONG") else { throw StoreError(.unexpectedReply, "PING answered \(reply.summary)") }
     }
 
-    /// Stops the pool threads and closes every connection. Blocks until they are gone.
+    /// Sends one raw command (tests and operator tooling: `SCRIPT FLUSH`, `DEBUG SLEEP`).
+    func command(_ arguments: [String]) async throws(StoreError) -> RedisReply {
+        let command = RedisCommand(arguments.map { Array($0.utf8) })
+        return try await pool.run { connection throws(StoreError) in try connection.command(command) }
+    }
+
+    /// Stops the pool threads; each closes its connection once its current command ends
+    /// (within the command timeout). Does not block. Also happens when the store and all
+    /// its services are released.
     public func shutdown() {
         pool.shutdown()
     }
