@@ -94,6 +94,7 @@ void ck_quantize_row_q8_portable(const float *x, ck_block_q8 *dst, int64_t n);
 #endif
 #if CK_X86 && CK_HAVE_SIMD
 ck_dot_q8_fn ck_dot_q8_avx2(int wtype);
+ck_dot_q8_fn ck_dot_q8_avx2_kquant(int wtype);
 ck_dot_f32_fn ck_dot_f32_avx2(int wtype);
 void ck_quantize_row_q8_avx2(const float *x, ck_block_q8 *dst, int64_t n);
 #endif

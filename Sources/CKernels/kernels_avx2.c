@@ -110,7 +110,7 @@ ck_dot_q8_fn ck_dot_q8_avx2(int wtype) {
     case CK_TYPE_Q4_0: return dot_q4_0;
     case CK_TYPE_Q4_1: return dot_q4_1;
     case CK_TYPE_Q8_0: return dot_q8_0;
-    default: return NULL;
+    default: return ck_dot_q8_avx2_kquant(wtype);
     }
 }
 
