@@ -109,14 +109,12 @@ static inline int ck_type_is_float(int wtype) {
     return wtype == CK_TYPE_F32 || wtype == CK_TYPE_F16 || wtype == CK_TYPE_BF16;
 }
 
+/// Quantizes x [n_rows][n_in] into the calling thread's scratch (on the pool
+/// for big batches); NULL if the scratch cannot grow.
+ck_block_q8 *ck_quantize_activations(ck_pool *pool, const float *x, int64_t n_rows, int64_t n_in);
+
 /// Thread-local scratch that grows as needed (never shrinks); 64-byte aligned.
 void *ck_scratch(size_t bytes);
 
-/// Half-open range [*begin, *end) of `count` units for thread ith of nth.
-static inline void ck_split(int64_t count, int ith, int nth, int64_t *begin, int64_t *end) {
-    int64_t per = count / nth, extra = count % nth;
-    *begin = ith * per + (ith < extra ? ith : extra);
-    *end = *begin + per + (ith < extra ? 1 : 0);
-}
 
 #endif

@@ -136,6 +136,37 @@ import Testing
         }
     }
 
+    /// One call over several matrices sharing x (Q/K/V-like, with a type that has
+    /// no packed layout among them) gives exactly what separate calls give.
+    @Test func packedManyMatchesSeparateCalls() throws {
+        let q41 = try QuantFixture.load("Q4_1"), q80 = try QuantFixture.load("Q8_0"), q4k = try QuantFixture.load("Q4_K")
+        let parts = [(q41, 40), (q80, 8), (q4k, 24), (q41, 17)]
+        let nIn = q41.cols, nRows = 13
+        var packed: [OpaquePointer] = []
+        defer { packed.forEach { ck_weights_destroy($0) } }
+        for (fixture, nOut) in parts {
+            let (raw, _) = fixture.matrix(nOut: nOut)
+            packed.append(try #require(raw.withUnsafeBytes {
+                ck_weights_create(fixture.typeID, $0.baseAddress, Int64(nOut), Int64(nIn))
+            }))
+        }
+        let x = KernelReference.activations(count: nRows * nIn, seed: 77)
+        let pool = try #require(ck_pool_create(2))
+        defer { ck_pool_destroy(pool) }
+        let separate = packed.map { KernelRunner.matmulPacked(pool: pool, packed: $0, x: x, nRows: nRows) }
+        let outputs = parts.map { UnsafeMutableBufferPointer<Float>.allocate(capacity: nRows * $0.1) }
+        defer { outputs.forEach { $0.deallocate() } }
+        outputs.forEach { $0.initialize(repeating: .nan) }
+        let ws: [OpaquePointer?] = packed
+        let ys: [UnsafeMutablePointer<Float>?] = outputs.map { $0.baseAddress }
+        x.withUnsafeBufferPointer { xp in
+            ck_matmul_packed_many(pool, Int32(parts.count), ws, xp.baseAddress, Int64(nRows), ys)
+        }
+        for i in parts.indices {
+            #expect(Array(outputs[i]) == separate[i], "matrix \(i) differs between one call and separate calls")
+        }
+    }
+
     @Test func weightsCreateRejectsBadShapes() {
         let bytes = [UInt8](repeating: 0, count: 4096)
         bytes.withUnsafeBytes { w in
