@@ -4,7 +4,9 @@
 #include "CKernels.h"
 #include <string.h>
 
-#if defined(__x86_64__) || defined(_M_X64)
+// CK_FORCE_PORTABLE builds without any x86 code, as on other architectures
+// (used to check that build: scripts/kernels/check_portable_build.sh).
+#if (defined(__x86_64__) || defined(_M_X64)) && !defined(CK_FORCE_PORTABLE)
 #define CK_X86 1
 #else
 #define CK_X86 0
