@@ -52,6 +52,7 @@ import Testing
 
     /// Work claimed from a shared counter: every item done exactly once per run,
     /// alternating with static runs so the two protocols follow each other.
+    @available(macOS 15.0, *)  // Synchronization.Atomic
     private final class Claims {
         let items = 4096
         let counter = Atomic<Int>(0)
@@ -67,6 +68,7 @@ import Testing
         deinit { done.deallocate() }
     }
 
+    @available(macOS 15.0, *)
     private static let claim: @convention(c) (UnsafeMutableRawPointer?, Int32, Int32) -> Void = { ctx, _, _ in
         guard let ctx else { return }
         let claims = Unmanaged<Claims>.fromOpaque(ctx).takeUnretainedValue()
@@ -77,6 +79,7 @@ import Testing
         }
     }
 
+    @available(macOS 15.0, *)
     @Test(arguments: [1, 2])
     func dynamicRunsCoverEveryItemOnce(threads: Int32) throws {
         let pool = try #require(ck_pool_create(threads))
