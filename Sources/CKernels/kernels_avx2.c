@@ -57,6 +57,13 @@ CK_T2 void ck_quantize_row_q8_avx2(const float *x, ck_block_q8 *dst, int64_t n) 
 
 // MARK: Raw GGUF rows
 
+/// F16C conversion of a little-endian f16 (the portable one branches).
+CK_INLINE CK_T2 float f16_at(const uint8_t *p) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+
 /// 32 nibbles of a Q4 block in element order: low nibbles (0..15) then high (16..31).
 CK_INLINE CK_T2 __m256i unpack_q4(const uint8_t *qs) {
     __m128i t = _mm_loadu_si128((const __m128i *)qs);
@@ -72,12 +79,12 @@ CK_INLINE CK_T2 float dot_q4(int64_t n, const uint8_t *p, const ck_block_q8 *a, 
     __m256 acc = _mm256_setzero_ps();
     float offset = 0.0f;
     for (int64_t b = 0; b < n / CK_QK; b++, p += BYTES) {
-        float d = ck_read_f16(p);
+        float d = f16_at(p);
         __m256i q = unpack_q4(p + (HAS_M ? 4 : 2));
         __m256i s = dot_u8_s8(q, _mm256_loadu_si256((const __m256i *)a[b].q));
         acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(d * a[b].d), acc);
         // (q - 8) for Q4_0; d*q + m for Q4_1: the offset times sum(a) = s/d_a.
-        offset += (HAS_M ? ck_read_f16(p + 2) : -8.0f * d) * a[b].s;
+        offset += (HAS_M ? f16_at(p + 2) : -8.0f * d) * a[b].s;
     }
     return hsum8(acc) + offset;
 }
@@ -93,7 +100,7 @@ static CK_T2 float dot_q8_0(int64_t n, const void *w, const ck_block_q8 *a) {
         __m256i av = _mm256_loadu_si256((const __m256i *)a[b].q);
         // |w| * (a with w's sign): unsigned x signed as vpmaddubsw needs.
         __m256i s = dot_u8_s8(_mm256_sign_epi8(q, q), _mm256_sign_epi8(av, q));
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(ck_read_f16(p) * a[b].d), acc);
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(f16_at(p) * a[b].d), acc);
     }
     return hsum8(acc);
 }
@@ -103,7 +110,7 @@ ck_dot_q8_fn ck_dot_q8_avx2(int wtype) {
     case CK_TYPE_Q4_0: return dot_q4_0;
     case CK_TYPE_Q4_1: return dot_q4_1;
     case CK_TYPE_Q8_0: return dot_q8_0;
-    default: return NULL;
+    default: return ck_dot_q8_avx2_kquant(wtype);
     }
 }
 

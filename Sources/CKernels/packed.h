@@ -60,4 +60,13 @@ void ck_packed_kernel_avx512_vnni(const ck_packed_view *pv, int64_t g, const ck_
 #endif
 ck_packed_kernel_fn ck_select_packed_kernel(void);
 
+struct ck_weights {
+    int wtype;
+    int64_t n_out, n_in;
+    int64_t bytes;
+    uint8_t *data;
+    ck_packed_view view;  // kind CK_PACK_NONE: data is a GGUF-layout copy
+};
+
+
 #endif

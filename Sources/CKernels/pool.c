@@ -168,9 +168,10 @@ static void wait_until_zero(_Atomic int *counter) {
 }
 
 static void publish(ck_pool *pool, void (*fn)(void *ctx, int ith, int nth), void *ctx, int dynamic) {
-    // The previous run is closed, so a straggler still announced cannot join
-    // it; wait for it to leave before the fields it might read change.
-    wait_until_zero(&pool->active);
+    // No wait for stragglers of the previous run: every worker that passed
+    // the check for it has left (the previous caller waited for that), and
+    // one that announced late compares the run word with its own generation,
+    // fails, and leaves without reading the fields rewritten here.
     pool->fn = fn;
     pool->ctx = ctx;
     pool->dynamic = dynamic;

@@ -2,16 +2,8 @@
 // load into the x16-interleaved layout of packed.h; other types keep a private
 // GGUF-layout copy and run through ck_matmul's kernels.
 #include "packed.h"
-#include <stdatomic.h>
 #include <stdlib.h>
 
-struct ck_weights {
-    int wtype;
-    int64_t n_out, n_in;
-    int64_t bytes;
-    uint8_t *data;
-    ck_packed_view view;  // kind CK_PACK_NONE: data is a GGUF-layout copy
-};
 
 static int pack_kind(int wtype) {
     switch (wtype) {
@@ -108,72 +100,6 @@ void ck_weights_destroy(ck_weights *cw) {
 int64_t ck_weights_n_out(const ck_weights *cw) { return cw->n_out; }
 int64_t ck_weights_n_in(const ck_weights *cw) { return cw->n_in; }
 int64_t ck_weights_bytes(const ck_weights *cw) { return cw->bytes; }
-
-typedef struct {
-    const ck_weights *cw;
-    const ck_block_q8 *xq;
-    int64_t n_rows;
-    float *y;
-    ck_packed_kernel_fn kernel;
-    int64_t chunk;             // groups claimed per grab
-    _Atomic int64_t next;      // first unclaimed group
-} packed_job;
-
-/// Column groups [begin, end) for every activation row, in row tiles of up to
-/// CK_PACKED_MAX_ROWS (the group's weights stay in L1 across the tiles).
-static void run_groups(const packed_job *job, int64_t begin, int64_t end) {
-    const ck_packed_view *pv = &job->cw->view;
-    int64_t n_out = job->cw->n_out;
-    float tail[CK_PACKED_MAX_ROWS * 16];
-    for (int64_t g = begin; g < end; g++) {
-        int full = (g + 1) * 16 <= n_out;
-        for (int64_t r0 = 0; r0 < job->n_rows; r0 += CK_PACKED_MAX_ROWS) {
-            int nr = (int)(job->n_rows - r0 < CK_PACKED_MAX_ROWS ? job->n_rows - r0 : CK_PACKED_MAX_ROWS);
-            const ck_block_q8 *xq = job->xq + r0 * pv->nb;
-            if (full) {
-                job->kernel(pv, g, xq, nr, job->y + r0 * n_out + g * 16, n_out);
-                continue;
-            }
-            job->kernel(pv, g, xq, nr, tail, 16);  // last group is padded: copy only real columns
-            for (int r = 0; r < nr; r++)
-                for (int64_t c = 0; g * 16 + c < n_out; c++) job->y[(r0 + r) * n_out + g * 16 + c] = tail[r * 16 + c];
-        }
-    }
-}
-
-static void packed_worker(void *ctx, int ith, int nth) {
-    (void)ith;
-    (void)nth;
-    packed_job *job = (packed_job *)ctx;
-    int64_t n_groups = job->cw->view.n_groups;
-    // Threads claim chunks of column groups dynamically: on a shared machine a
-    // descheduled worker then delays a step by one chunk, not by half the work.
-    for (;;) {
-        int64_t begin = atomic_fetch_add_explicit(&job->next, job->chunk, memory_order_relaxed);
-        if (begin >= n_groups) return;
-        run_groups(job, begin, begin + job->chunk < n_groups ? begin + job->chunk : n_groups);
-    }
-}
-
-void ck_matmul_packed(ck_pool *pool, const ck_weights *cw, const float *x, int64_t n_rows, float *y) {
-    if (!cw || n_rows <= 0) return;
-    if (cw->view.kind == CK_PACK_NONE) {
-        ck_matmul(pool, cw->wtype, cw->data, cw->n_out, cw->n_in, x, n_rows, y);
-        return;
-    }
-    int64_t nb = cw->view.nb;
-    ck_block_q8 *xq = ck_scratch((size_t)(n_rows * nb) * sizeof(ck_block_q8));
-    if (!xq) return;
-    ck_quantize_q8_fn quantize = ck_select_quantize_q8();
-    for (int64_t r = 0; r < n_rows; r++) quantize(x + r * cw->n_in, xq + r * nb, cw->n_in);
-    packed_job job = {.cw = cw, .xq = xq, .n_rows = n_rows, .y = y, .kernel = ck_select_packed_kernel()};
-    // About 4 chunks per thread: small enough to rebalance, large enough that
-    // the shared counter is touched rarely.
-    int64_t chunk = cw->view.n_groups / (4 * ck_pool_size(pool));
-    job.chunk = chunk < 1 ? 1 : chunk;
-    atomic_init(&job.next, 0);
-    ck_pool_run_dynamic(pool, packed_worker, &job);
-}
 
 // MARK: Portable kernel (defines the packed format's arithmetic)
 

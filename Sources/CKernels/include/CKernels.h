@@ -83,6 +83,14 @@ int64_t ck_weights_bytes(const ck_weights *weights);
 /// Same contract as ck_matmul, for packed weights.
 void ck_matmul_packed(ck_pool *pool, const ck_weights *weights, const float *x, int64_t n_rows, float *y);
 
+#define CK_MATMUL_MANY_MAX 8
+/// Several matrices applied to the same x (e.g. Q, K and V; or gate and up):
+/// ys[i][r*n_out_i + o] = sum_k W_i[o,k] * x[r*n_in + k]. All weights[i] must
+/// share n_in; count <= CK_MATMUL_MANY_MAX. x is quantized once and the
+/// threads share one pool run over all matrices' columns.
+void ck_matmul_packed_many(ck_pool *pool, int count, const ck_weights *const *weights, const float *x,
+                           int64_t n_rows, float *const *ys);
+
 // MARK: CPU dispatch
 
 /// Which instruction set the dispatcher uses: 2 = AVX-512BW (VNNI used when
