@@ -98,6 +98,17 @@ func makeIssuer(random: any SecureRandomSource = OpenSSLRandomSource()) throws -
         #expect(throws: StoreError.self) { try SecretHasher(pepper: Array("short".utf8)) }
     }
 
+    @Test func oversizedAdminFieldsAreRefused() throws {
+        let issuer = try makeIssuer()
+        let huge = String(repeating: "x", count: 2_000)
+        for spec in [APIKeySpec(name: huge), APIKeySpec(name: "a", allowedModels: [huge]),
+                     APIKeySpec(name: "a", metadata: ["k": huge]),
+                     APIKeySpec(name: "a", limits: RateLimits(requestsPerMinute: -1))] {
+            let error = #expect(throws: StoreError.self) { try issuer.issue(spec, now: Date()) }
+            #expect(error?.kind == .invalidArgument)
+        }
+    }
+
     @Test func constantTimeCompareTellsEqualFromDifferent() {
         #expect(ConstantTime.equals("abcd", "abcd"))
         #expect(!ConstantTime.equals("abcd", "abce"))

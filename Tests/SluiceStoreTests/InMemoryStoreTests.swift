@@ -94,8 +94,14 @@ import Testing
         #expect(try await open.settle(try #require(first.reservation), actualTokens: 0))
         #expect(events.events.count == 1)  // reported once per interval, not per request
 
+        // A reservation made by the shared store before it went down: open swallows the failed
+        // settle (the reservation stays charged and its lease expires), closed reports it.
+        let shared = Reservation(keyID: "k", requestID: "s", reservedTokens: 10, tpmCost: 10, limits: limits,
+                                 budgetPeriodID: nil, leaseDuration: .seconds(60))
+        #expect(try await open.settle(shared, actualTokens: 5) == false)
         let closed = FailurePolicyRateLimiter(primary: UnreachableLimiter(), policy: .closed)
         await #expect(throws: StoreError.self) { try await closed.admit(makeAdmission(keyID: "k", "a", limits: limits)) }
+        await #expect(throws: StoreError.self) { try await closed.settle(shared, actualTokens: 5) }
     }
 }
 

@@ -150,6 +150,24 @@ import Testing
         }
     }
 
+    @Test func corruptKeyRecordInRedisIsAnErrorNotACrash() async throws {
+        let redis = try await RedisServerLauncher.start()
+        defer { redis.stop() }
+        let store = try RedisStore(configuration: StoreHarness.configuration(port: redis.port), pepper: testPepper)
+        defer { store.shutdown() }
+        let created = try await store.keys.createKey(APIKeySpec(name: "x"))
+        _ = try await store.command(["HSET", "sluice1:key:{\(created.record.id)}", "record", "{\"id\":42"])
+        let error = await #expect(throws: StoreError.self) {
+            try await store.keys.verify(presentedKey: created.plaintextKey)
+        }
+        #expect(error?.kind == .corruptData)
+        _ = try await store.command(["SET", "sluice1:rl:{k}:req", "not-a-number"])
+        let limiterError = await #expect(throws: StoreError.self) {
+            try await store.limiter.admit(makeAdmission(keyID: "k", "a", limits: RateLimits(requestsPerMinute: 1)))
+        }
+        #expect(limiterError?.kind == .unexpectedReply)
+    }
+
     @Test func keyStoreEntriesAreHashesWithoutSecrets() async throws {
         let redis = try await RedisServerLauncher.start()
         defer { redis.stop() }

@@ -53,10 +53,13 @@ struct KeyFile: Sendable {
         guard fd >= 0 else { throw StoreError(.io, "cannot create \(temporary): errno \(errno)") }
         var written = 0
         while written < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let code = errno
+            let n = bytes.withUnsafeBytes { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return write(fd, base + written, buffer.count - written)
+            }
+            if n <= 0 {
+                if n < 0 && errno == EINTR { continue }
+                let code = n < 0 ? errno : EIO
                 close(fd)
                 unlink(temporary)
                 throw StoreError(.io, "cannot write \(temporary): errno \(code)")

@@ -19,6 +19,7 @@ public struct APIKeyIssuer: Sendable {
     /// A fresh record for `spec` and its plaintext key (shown once).
     public func issue(_ spec: APIKeySpec, now: Date) throws(StoreError) -> CreatedAPIKey {
         try spec.limits.validate()
+        try RecordBounds.validate(name: spec.name, allowedModels: spec.allowedModels, metadata: spec.metadata)
         let id = try newKeyID()
         let secret = try generator.string(length: APIKeyFormat.secretLength)
         let record = APIKeyRecord(

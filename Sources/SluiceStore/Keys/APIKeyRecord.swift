@@ -120,6 +120,30 @@ public struct APIKeySpec: Sendable, Hashable {
     }
 }
 
+/// Size bounds on admin-supplied fields: a record is read on every cache miss of every
+/// request, so it must stay small whatever an admin client sends.
+enum RecordBounds {
+    static let maxNameBytes = 256
+    static let maxModels = 256
+    static let maxModelBytes = 256
+    static let maxMetadataEntries = 64
+    static let maxMetadataBytes = 1_024
+
+    static func validate(name: String, allowedModels: [String], metadata: [String: String]) throws(StoreError) {
+        guard name.utf8.count <= maxNameBytes else {
+            throw StoreError(.invalidArgument, "name is longer than \(maxNameBytes) bytes")
+        }
+        guard allowedModels.count <= maxModels, allowedModels.allSatisfy({ $0.utf8.count <= maxModelBytes }) else {
+            throw StoreError(.invalidArgument, "at most \(maxModels) models of at most \(maxModelBytes) bytes")
+        }
+        guard metadata.count <= maxMetadataEntries,
+              metadata.allSatisfy({ $0.key.utf8.count + $0.value.utf8.count <= maxMetadataBytes }) else {
+            throw StoreError(.invalidArgument,
+                             "at most \(maxMetadataEntries) metadata entries of at most \(maxMetadataBytes) bytes")
+        }
+    }
+}
+
 /// A partial update (PATCH). `nil` leaves a field as it is; for fields that may be
 /// cleared the inner optional says so: `.some(nil)` removes the limit or expiry.
 public struct APIKeyUpdate: Sendable, Hashable {
@@ -157,6 +181,7 @@ public struct APIKeyUpdate: Sendable, Hashable {
         if let expiresAt { updated.expiresAt = expiresAt }
         if let metadata { updated.metadata = metadata }
         try updated.limits.validate()
+        try RecordBounds.validate(name: updated.name, allowedModels: updated.allowedModels, metadata: updated.metadata)
         updated.keyVersion += 1
         return updated
     }
