@@ -198,6 +198,13 @@ import Testing
         await live.stop()
     }
 
+    @Test func refusesToShareAPortWithAnotherServer() async throws {
+        let live = try LiveServer.start(makeRouter())
+        let second = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: live.port, eventLoopCount: 2), router: makeRouter())
+        #expect(throws: HTTPError.self) { try second.start() }
+        await live.stop()
+    }
+
     @Test func cutsOffSlowlorisClient() async throws {
         let live = try LiveServer.start(makeRouter()) {
             $0.timeouts.readHead = .milliseconds(300)
