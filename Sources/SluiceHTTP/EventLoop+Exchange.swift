@@ -13,6 +13,7 @@ extension EventLoop {
             // its request), send them first; reading stops so EOF is not seen again.
             if connection.inFlight == nil && connection.pendingOutputBytes > 0 && connection.lingerUntil == nil {
                 connection.closeAfterFlush = true
+                connection.peerHalfClosedMasked = true
                 pauseReading(connection)
             } else {
                 closeConnection(connection)
@@ -69,7 +70,8 @@ extension EventLoop {
     }
 
     func updateInterest(_ connection: Connection) {
-        var events = csys_epollrdhup()
+        // RDHUP is level-triggered: once seen while not reading, stop asking for it.
+        var events: UInt32 = connection.peerHalfClosedMasked ? 0 : csys_epollrdhup()
         if !connection.readPaused { events |= csys_epollin() }
         if connection.wantsWrite { events |= csys_epollout() }
         _ = csys_epoll_mod(epollFD, connection.id.fd, events, Self.token(for: connection.id))
