@@ -75,6 +75,7 @@ struct RequestMiddleware: Sendable {
     }
 
     func log(_ logger: Logger, _ head: HTTPRequestHead?, _ id: String, _ status: HTTPStatus, bytes: Int?, start: HTTPInstant, streamed: Bool) {
+        guard logger.logLevel <= .info else { return }
         var metadata = Logger.Metadata(minimumCapacity: 8)
         metadata["request.id"] = .string(id)
         metadata["http.status"] = .stringConvertible(status.code)
