@@ -55,6 +55,7 @@ typedef void (*ck_packed_kernel_fn)(const ck_packed_view *pv, int64_t g, const c
 void ck_packed_kernel_portable(const ck_packed_view *pv, int64_t g, const ck_block_q8 *xq, int nr, float *y, int64_t ldy);
 #if CK_X86 && CK_HAVE_SIMD
 void ck_packed_kernel_avx2(const ck_packed_view *pv, int64_t g, const ck_block_q8 *xq, int nr, float *y, int64_t ldy);
+void ck_packed_kernel_avx_vnni(const ck_packed_view *pv, int64_t g, const ck_block_q8 *xq, int nr, float *y, int64_t ldy);
 void ck_packed_kernel_avx512(const ck_packed_view *pv, int64_t g, const ck_block_q8 *xq, int nr, float *y, int64_t ldy);
 void ck_packed_kernel_avx512_vnni(const ck_packed_view *pv, int64_t g, const ck_block_q8 *xq, int nr, float *y, int64_t ldy);
 #endif

@@ -103,8 +103,12 @@ int ck_cpu_level_detected(void);
 void ck_force_cpu_level(int level);
 /// 1 if AVX-512 VNNI (vpdpbusd) is present (used at level 2 unless disabled).
 int ck_cpu_has_vnni(void);
-/// For tests and benchmarks (calling thread only): 0 makes level 2 use the AVX-512BW path without
-/// VNNI (as on Skylake-X); 1 restores VNNI where present.
+/// 1 if AVX-VNNI (256-bit vpdpbusd, e.g. Alder Lake) is present: used by the
+/// packed kernels at level 1 unless disabled.
+int ck_cpu_has_avx_vnni(void);
+/// For tests and benchmarks (calling thread only): 0 makes level 2 use the
+/// AVX-512BW path without VNNI (as on Skylake-X) and level 1 the AVX2
+/// vpmaddubsw path; 1 restores VNNI where present.
 void ck_force_vnni(int enabled);
 
 // MARK: Activation quantization (exposed for tests)
