@@ -47,8 +47,14 @@ CK_INLINE CK_T512V void kernel_vnni(const ck_packed_view *pv, int64_t g, const c
         __m512 mw = HAS_M ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(mm + b * 16))) : _mm512_mul_ps(dw, implied);
         for (int r = 0; r < NR; r++) {
             const ck_block_q8 *a = xq + r * nb + b;
-            __m512i s = _mm512_setzero_si512();
-            for (int i = 0; i < 8; i++) s = _mm512_dpbusd_epi32(s, w[i], _mm512_set1_epi32(load_i32(a->q + 4 * i)));
+            // Two chains of 4 instead of one of 8: vpdpbusd has 4-5 cycles of
+            // latency, which bounds single-row (decode) tiles.
+            __m512i s = _mm512_setzero_si512(), s2 = _mm512_setzero_si512();
+            for (int i = 0; i < 8; i += 2) {
+                s = _mm512_dpbusd_epi32(s, w[i], _mm512_set1_epi32(load_i32(a->q + 4 * i)));
+                s2 = _mm512_dpbusd_epi32(s2, w[i + 1], _mm512_set1_epi32(load_i32(a->q + 4 * i + 4)));
+            }
+            s = _mm512_add_epi32(s, s2);
             acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, _mm512_set1_ps(a->d)), acc[r]);
             acc[r] = _mm512_fmadd_ps(mw, _mm512_set1_ps(a->s), acc[r]);
         }
