@@ -127,4 +127,13 @@ void ck_quantize_row_q8(const float *x, ck_block_q8 *dst, int64_t n);
 #ifdef __cplusplus
 }
 #endif
+
+// This file is the target's umbrella header, so other public headers of the
+// target reach Swift only through it: the engine's element-wise ops.
+#if defined(__has_include)
+#if __has_include("ck_ops.h")
+#include "ck_ops.h"
+#endif
+#endif
+
 #endif
