@@ -50,6 +50,7 @@ struct ck_pool {
     _Atomic int active;     // workers between announce and leave
     _Atomic int sleepers;
     _Atomic int stop;
+    _Atomic int busy;       // a run is in progress (guards against nested/concurrent callers)
     pthread_mutex_t mutex;
     pthread_cond_t wake;
 };
@@ -127,6 +128,7 @@ ck_pool *ck_pool_create(int n_threads) {
     atomic_init(&pool->active, 0);
     atomic_init(&pool->sleepers, 0);
     atomic_init(&pool->stop, 0);
+    atomic_init(&pool->busy, 0);
     pthread_mutex_init(&pool->mutex, NULL);
     pthread_cond_init(&pool->wake, NULL);
     pool->threads = calloc((size_t)n_threads, sizeof(pthread_t));
@@ -187,8 +189,16 @@ static void publish(ck_pool *pool, void (*fn)(void *ctx, int ith, int nth), void
 
 static void close_run(ck_pool *pool) { atomic_fetch_or(&pool->run, 1); }
 
+/// Claims the pool for one run; fails when called from inside a run (a fn
+/// that calls a matmul) or from a second thread, which then run inline.
+static int acquire(ck_pool *pool) {
+    return pool && pool->n_threads > 1 && !atomic_exchange_explicit(&pool->busy, 1, memory_order_acquire);
+}
+
+static void release(ck_pool *pool) { atomic_store_explicit(&pool->busy, 0, memory_order_release); }
+
 void ck_pool_run(ck_pool *pool, void (*fn)(void *ctx, int ith, int nth), void *ctx) {
-    if (!pool || pool->n_threads == 1) {
+    if (!acquire(pool)) {
         fn(ctx, 0, 1);
         return;
     }
@@ -196,10 +206,11 @@ void ck_pool_run(ck_pool *pool, void (*fn)(void *ctx, int ith, int nth), void *c
     fn(ctx, 0, pool->n_threads);
     wait_until_zero(&pool->remaining);  // every worker runs once, so wait for all
     close_run(pool);
+    release(pool);
 }
 
 void ck_pool_run_dynamic(ck_pool *pool, void (*fn)(void *ctx, int ith, int nth), void *ctx) {
-    if (!pool || pool->n_threads == 1) {
+    if (!acquire(pool)) {
         fn(ctx, 0, 1);
         return;
     }
@@ -207,4 +218,5 @@ void ck_pool_run_dynamic(ck_pool *pool, void (*fn)(void *ctx, int ith, int nth),
     fn(ctx, 0, pool->n_threads);
     close_run(pool);
     wait_until_zero(&pool->active);
+    release(pool);
 }

@@ -34,8 +34,9 @@ ck_pool *ck_pool_create(int n_threads);
 void ck_pool_destroy(ck_pool *pool);
 int ck_pool_size(const ck_pool *pool);
 /// Runs fn(ctx, ith, nth) for ith in 0..<nth on all pool threads, the caller
-/// participating as ith 0; returns when every thread is done. Not reentrant:
-/// one caller at a time. pool may be NULL (runs fn(ctx, 0, 1) inline).
+/// participating as ith 0; returns when every thread is done. pool may be NULL
+/// (runs fn(ctx, 0, 1) inline). A call made while the pool is busy (from inside
+/// fn, or from another thread at the same time) also runs fn(ctx, 0, 1) inline.
 void ck_pool_run(ck_pool *pool, void (*fn)(void *ctx, int ith, int nth), void *ctx);
 /// For work that fn claims itself (e.g. chunks taken from an atomic counter):
 /// fn runs on the caller and on each worker that is ready before the caller's
