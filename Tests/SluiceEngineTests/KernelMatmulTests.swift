@@ -167,6 +167,35 @@ import Testing
         }
     }
 
+    /// A row's result is bit-identical whatever else is in the batch and however
+    /// many threads run: continuous batching then never changes a sequence's
+    /// greedy output. (Each row's arithmetic is the same in every row tile,
+    /// and each output column is computed by one thread.)
+    @Test(arguments: ["Q4_0", "Q4_1", "Q8_0", "Q6_K", "F16"])
+    func resultsAreBatchAndThreadInvariant(typeName: String) throws {
+        let fixture = try QuantFixture.load(typeName)
+        let nOut = 72, nRows = 19, nIn = fixture.cols
+        let (raw, _) = fixture.matrix(nOut: nOut)
+        let x = KernelReference.activations(count: nRows * nIn, seed: 4242)
+        let packed = try #require(raw.withUnsafeBytes { ck_weights_create(fixture.typeID, $0.baseAddress, Int64(nOut), Int64(nIn)) })
+        defer { ck_weights_destroy(packed) }
+        let pool = try #require(ck_pool_create(2))
+        defer { ck_pool_destroy(pool) }
+        for path in KernelRunner.availablePaths {
+            KernelRunner.withPath(level: path.level, vnni: path.vnni) {
+                let batched = KernelRunner.matmulPacked(pool: pool, packed: packed, x: x, nRows: nRows)
+                let single = KernelRunner.matmulPacked(pool: nil, packed: packed, x: x, nRows: nRows)
+                #expect(batched == single, "\(typeName) level \(path.level): 2 threads differ from 1")
+                for r in [0, 7, 8, 18] {
+                    let row = Array(x[r * nIn..<(r + 1) * nIn])
+                    let alone = KernelRunner.matmulPacked(pool: pool, packed: packed, x: row, nRows: 1)
+                    #expect(alone == Array(batched[r * nOut..<(r + 1) * nOut]),
+                            "\(typeName) level \(path.level) vnni \(path.vnni): row \(r) alone differs from in the batch")
+                }
+            }
+        }
+    }
+
     @Test func weightsCreateRejectsBadShapes() {
         let bytes = [UInt8](repeating: 0, count: 4096)
         bytes.withUnsafeBytes { w in
