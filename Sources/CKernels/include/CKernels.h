@@ -62,7 +62,9 @@ void ck_dequantize_row(int wtype, const void *src, float *dst, int64_t n);
 /// W is row-major [n_out][n_in] in the GGUF layout of wtype (n_in a multiple of
 /// the block size). Quantized types quantize x to 8-bit blocks and use integer
 /// dot products; float types use f32 FMA. Each weight row is read once for all
-/// rows of x; threads split n_out. pool may be NULL (single thread).
+/// rows of x; threads claim chunks of n_out. pool may be NULL (single thread).
+/// Correct for every type but slower than ck_matmul_packed: prefer packing
+/// Q4_0/Q4_1/Q8_0 matrices at load.
 void ck_matmul(ck_pool *pool, int wtype, const void *w, int64_t n_out, int64_t n_in,
                const float *x, int64_t n_rows, float *y);
 
@@ -81,7 +83,10 @@ int64_t ck_weights_n_out(const ck_weights *weights);
 int64_t ck_weights_n_in(const ck_weights *weights);
 /// Bytes held by the packed copy.
 int64_t ck_weights_bytes(const ck_weights *weights);
-/// Same contract as ck_matmul, for packed weights.
+/// Same contract as ck_matmul, for packed weights. Results are bit-identical
+/// whatever the thread count and whichever other rows share the call (each
+/// row's arithmetic is the same in every row tile), so batching never changes
+/// a sequence's output.
 void ck_matmul_packed(ck_pool *pool, const ck_weights *weights, const float *x, int64_t n_rows, float *y);
 
 #define CK_MATMUL_MANY_MAX 8
