@@ -4,7 +4,6 @@
 #include "packed.h"
 #include <stdlib.h>
 
-
 static int pack_kind(int wtype) {
     switch (wtype) {
     case CK_TYPE_Q4_0: case CK_TYPE_Q4_1: return CK_PACK_Q4;
@@ -13,7 +12,7 @@ static int pack_kind(int wtype) {
     }
 }
 
-/// Packs one group of up to 16 columns (rows of W) starting at column c0.
+/// Packs group g: output columns 16g..16g+15 (rows of W); columns past n_out are zero.
 static void pack_group(const ck_weights *cw, const uint8_t *src, int64_t g) {
     const ck_packed_view *pv = &cw->view;
     int64_t row_bytes = cw->n_in / CK_QK * ck_type_block_bytes(cw->wtype);
