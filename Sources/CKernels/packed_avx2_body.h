@@ -8,10 +8,10 @@
 
 static inline __attribute__((always_inline)) CK_PH_TARGET void CK_PH(packed_half)(
     const ck_packed_view *pv, int64_t g, int half, const ck_block_q8 *xq, float *y, int64_t ldy, const int NR,
-    const int Q4, const int HAS_M) {
+    const int Q4, const int HAS_M, const int S32) {
     const uint8_t *qs = ck_packed_qs(pv, g) + 32 * half;
-    const uint16_t *dd = ck_packed_d(pv, g) + 8 * half;
-    const uint16_t *mm = ck_packed_m(pv, g) + 8 * half;
+    const uint8_t *dd = ck_packed_d(pv, g) + 8 * half * (S32 ? 4 : 2);
+    const uint8_t *mm = ck_packed_m(pv, g) + 8 * half * (S32 ? 4 : 2);
     const int64_t nb = pv->nb;
     const __m256i low4 = _mm256_set1_epi8(0x0f);
     const __m256i bias = _mm256_set1_epi8((char)0x80);
@@ -35,9 +35,12 @@ static inline __attribute__((always_inline)) CK_PH_TARGET void CK_PH(packed_half
                 if (SIGNED_Q8) w[i] = _mm256_xor_si256(w[i], bias);
             }
         }
-        __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(dd + b * 16)));
-        __m256 mw = HAS_M ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(mm + b * 16)))
-                          : _mm256_mul_ps(dw, _mm256_set1_ps(pv->implied_m));
+        // 8 of the block's 16 column scales: f32, or f16 converted.
+        __m256 dw = S32 ? _mm256_loadu_ps((const float *)(dd + b * 64))
+                        : _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(dd + b * 32)));
+        __m256 mw = !HAS_M ? _mm256_mul_ps(dw, _mm256_set1_ps(pv->implied_m))
+                    : S32  ? _mm256_loadu_ps((const float *)(mm + b * 64))
+                           : _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(mm + b * 32)));
         for (int r = 0; r < NR; r++) {
             const ck_block_q8 *a = xq + r * nb + b;
             __m256i s = _mm256_setzero_si256();
@@ -75,7 +78,7 @@ static inline __attribute__((always_inline)) CK_PH_TARGET void CK_PH(packed_half
 
 static inline __attribute__((always_inline)) CK_PH_TARGET void CK_PH(packed_rows)(
     const ck_packed_view *pv, int64_t g, const ck_block_q8 *xq, int nr, float *y, int64_t ldy, const int Q4,
-    const int HAS_M) {
+    const int HAS_M, const int S32) {
     // 4 rows per register tile: 8 weight vectors + 4 accumulators + temporaries fill the 16 ymm.
     for (int r0 = 0; r0 < nr; r0 += 4) {
         int n = nr - r0 < 4 ? nr - r0 : 4;
@@ -83,10 +86,10 @@ static inline __attribute__((always_inline)) CK_PH_TARGET void CK_PH(packed_rows
             const ck_block_q8 *x = xq + r0 * pv->nb;
             float *yy = y + r0 * ldy;
             switch (n) {
-            case 1: CK_PH(packed_half)(pv, g, half, x, yy, ldy, 1, Q4, HAS_M); break;
-            case 2: CK_PH(packed_half)(pv, g, half, x, yy, ldy, 2, Q4, HAS_M); break;
-            case 3: CK_PH(packed_half)(pv, g, half, x, yy, ldy, 3, Q4, HAS_M); break;
-            default: CK_PH(packed_half)(pv, g, half, x, yy, ldy, 4, Q4, HAS_M); break;
+            case 1: CK_PH(packed_half)(pv, g, half, x, yy, ldy, 1, Q4, HAS_M, S32); break;
+            case 2: CK_PH(packed_half)(pv, g, half, x, yy, ldy, 2, Q4, HAS_M, S32); break;
+            case 3: CK_PH(packed_half)(pv, g, half, x, yy, ldy, 3, Q4, HAS_M, S32); break;
+            default: CK_PH(packed_half)(pv, g, half, x, yy, ldy, 4, Q4, HAS_M, S32); break;
             }
         }
     }
@@ -94,9 +97,10 @@ static inline __attribute__((always_inline)) CK_PH_TARGET void CK_PH(packed_rows
 
 static CK_PH_TARGET void CK_PH(packed_kernel)(const ck_packed_view *pv, int64_t g, const ck_block_q8 *xq, int nr,
                                               float *y, int64_t ldy) {
-    if (pv->kind == CK_PACK_Q8) CK_PH(packed_rows)(pv, g, xq, nr, y, ldy, 0, 0);
-    else if (pv->has_m) CK_PH(packed_rows)(pv, g, xq, nr, y, ldy, 1, 1);
-    else CK_PH(packed_rows)(pv, g, xq, nr, y, ldy, 1, 0);
+    if (pv->kind == CK_PACK_Q8) CK_PH(packed_rows)(pv, g, xq, nr, y, ldy, 0, 0, 0);
+    else if (pv->scale_f32) CK_PH(packed_rows)(pv, g, xq, nr, y, ldy, 1, 1, 1);
+    else if (pv->has_m) CK_PH(packed_rows)(pv, g, xq, nr, y, ldy, 1, 1, 0);
+    else CK_PH(packed_rows)(pv, g, xq, nr, y, ldy, 1, 0, 0);
 }
 
 #undef CK_PH

@@ -90,7 +90,7 @@ import Testing
 
     /// Packed kernels of every path against the portable packed kernel and the
     /// portable raw-row kernel: same integer products, so only float rounding differs.
-    @Test(arguments: ["Q4_0", "Q4_1", "Q8_0"])
+    @Test(arguments: ["Q4_0", "Q4_1", "Q8_0", "Q4_K"])
     func packedPathsAgreeWithPortable(typeName: String) throws {
         let fixture = try QuantFixture.load(typeName)
         let nOut = 56, nRows = 11
@@ -171,7 +171,7 @@ import Testing
     /// many threads run: continuous batching then never changes a sequence's
     /// greedy output. (Each row's arithmetic is the same in every row tile,
     /// and each output column is computed by one thread.)
-    @Test(arguments: ["Q4_0", "Q4_1", "Q8_0", "Q6_K", "F16"])
+    @Test(arguments: ["Q4_0", "Q4_1", "Q8_0", "Q4_K", "Q6_K", "F16"])
     func resultsAreBatchAndThreadInvariant(typeName: String) throws {
         let fixture = try QuantFixture.load(typeName)
         let nOut = 72, nRows = 19, nIn = fixture.cols
