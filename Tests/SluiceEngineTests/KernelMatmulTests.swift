@@ -136,11 +136,13 @@ import Testing
         }
     }
 
-    /// One call over several matrices sharing x (Q/K/V-like, with a type that has
+    /// One call over several matrices sharing x (Q/K/V-like, with types that have
     /// no packed layout among them) gives exactly what separate calls give.
     @Test func packedManyMatchesSeparateCalls() throws {
         let q41 = try QuantFixture.load("Q4_1"), q80 = try QuantFixture.load("Q8_0"), q4k = try QuantFixture.load("Q4_K")
-        let parts = [(q41, 40), (q80, 8), (q4k, 24), (q41, 17)]
+        let q40 = try QuantFixture.load("Q4_0"), f16 = try QuantFixture.load("F16"), q6k = try QuantFixture.load("Q6_K")
+        // More matrices than one call's job holds (CK_MATMUL_MANY_MAX), odd widths.
+        let parts = [(q41, 40), (q80, 8), (q4k, 24), (q41, 17), (q40, 16), (q41, 3), (q80, 33), (f16, 5), (q6k, 9), (q41, 1)]
         let nIn = q41.cols, nRows = 13
         var packed: [OpaquePointer] = []
         defer { packed.forEach { ck_weights_destroy($0) } }

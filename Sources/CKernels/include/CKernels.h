@@ -92,8 +92,8 @@ void ck_matmul_packed(ck_pool *pool, const ck_weights *weights, const float *x, 
 #define CK_MATMUL_MANY_MAX 8
 /// Several matrices applied to the same x (e.g. Q, K and V; or gate and up):
 /// ys[i][r*n_out_i + o] = sum_k W_i[o,k] * x[r*n_in + k]. All weights[i] must
-/// share n_in; count <= CK_MATMUL_MANY_MAX. x is quantized once and the
-/// threads share one pool run over all matrices' columns.
+/// share n_in. x is quantized once and the threads share one pool run over
+/// all matrices' columns (per CK_MATMUL_MANY_MAX matrices).
 void ck_matmul_packed_many(ck_pool *pool, int count, const ck_weights *const *weights, const float *x,
                            int64_t n_rows, float *const *ys);
 
