@@ -45,10 +45,12 @@ struct ck_pool {
     void (*fn)(void *ctx, int ith, int nth);
     void *ctx;
     int dynamic;
-    _Atomic uint64_t run;   // (generation << 1) | closed
-    _Atomic int remaining;  // static runs: workers yet to finish fn
-    _Atomic int active;     // workers between announce and leave
-    _Atomic int sleepers;
+    // Spinning workers read `run` continuously; keep the counters they and
+    // the caller write on other cache lines.
+    _Alignas(64) _Atomic uint64_t run;  // (generation << 1) | closed
+    _Alignas(64) _Atomic int remaining;  // static runs: workers yet to finish fn
+    _Atomic int active;                  // workers between announce and leave
+    _Alignas(64) _Atomic int sleepers;
     _Atomic int stop;
     _Atomic int busy;       // a run is in progress (guards against nested/concurrent callers)
     pthread_mutex_t mutex;
@@ -120,8 +122,10 @@ static int online_cpus(void) {
 ck_pool *ck_pool_create(int n_threads) {
     int cpus = online_cpus();
     if (n_threads <= 0 || n_threads > cpus) n_threads = cpus;  // never more compute threads than cores
-    ck_pool *pool = calloc(1, sizeof(ck_pool));
+    size_t bytes = (sizeof(ck_pool) + 63) & ~(size_t)63;
+    ck_pool *pool = aligned_alloc(64, bytes);  // the struct has 64-byte aligned members
     if (!pool) return NULL;
+    memset(pool, 0, bytes);
     pool->n_threads = n_threads;
     atomic_init(&pool->run, 1);  // generation 0, closed
     atomic_init(&pool->remaining, 0);
