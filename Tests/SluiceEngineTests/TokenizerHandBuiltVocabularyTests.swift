@@ -88,6 +88,9 @@ import Testing
         #expect(throws: TokenizerError.self) {
             try Tokenizer(vocabulary: TokenizerVocabulary(model: "gpt2", tokens: ["a"], eosTokenId: 5))
         }
+        #expect(throws: TokenizerError("unsupported pre-tokenizer 'tekken'")) {
+            try Tokenizer(vocabulary: TokenizerVocabulary(model: "gpt2", preTokenizer: "tekken", tokens: ["a"]))
+        }
     }
 
     // MARK: - SentencePiece

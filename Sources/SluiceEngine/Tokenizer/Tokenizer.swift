@@ -57,7 +57,9 @@ public final class Tokenizer: Sendable {
         switch vocabulary.model {
         case "gpt2":
             isSentencePiece = false
-            let preTokenizer = PreTokenizer(name: vocabulary.preTokenizer)
+            guard let preTokenizer = PreTokenizer(name: vocabulary.preTokenizer) else {
+                throw TokenizerError("unsupported pre-tokenizer '\(vocabulary.preTokenizer ?? "")'")
+            }
             algorithm = .byteLevelBPE(try BytePairEncoder(tokenIds: tokenIds, merges: vocabulary.merges), preTokenizer)
             // llama.cpp: Llama 3 vocabularies add BOS unless the file says otherwise.
             addsBOS = vocabulary.addBOS ?? (preTokenizer == .llama3(maxDigits: 3))
