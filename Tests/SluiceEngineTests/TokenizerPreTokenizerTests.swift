@@ -19,7 +19,8 @@ import Testing
         #expect(PreTokenizer(name: "qwen2") == .llama3(maxDigits: 1))
         #expect(PreTokenizer(name: "gpt-2") == .gpt2)
         #expect(PreTokenizer(name: nil) == .gpt2)
-        #expect(PreTokenizer(name: "something-new") == .gpt2)
+        #expect(PreTokenizer(name: "default") == .gpt2)
+        #expect(PreTokenizer(name: "tekken") == nil)  // another regex family: refused, not guessed
     }
 
     @Test func gpt2SplitsContractionsLettersNumbersAndPunctuation() {

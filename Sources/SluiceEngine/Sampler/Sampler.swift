@@ -134,8 +134,10 @@ struct Candidates {
     mutating func keepTopP(_ p: Float) {
         let maximum = maxLogit
         var weights = [Float](repeating: 0, count: logits.count)
-        let total = logits.withUnsafeBufferPointer { row in
-            weights.withUnsafeMutableBufferPointer { VectorExp.shiftedExp(row, shift: maximum, scale: 1, into: $0) }
+        var total = 0.0
+        for (index, logit) in logits.enumerated() {
+            weights[index] = expf(logit - maximum)
+            total += Double(weights[index])
         }
         let target = Double(p) * total
         if sorted {
@@ -219,8 +221,10 @@ struct Candidates {
         let maximum = maxLogit
         let scale = 1 / max(temperature, 1e-6)
         var weights = [Float](repeating: 0, count: logits.count)
-        let total = logits.withUnsafeBufferPointer { row in
-            weights.withUnsafeMutableBufferPointer { VectorExp.shiftedExp(row, shift: maximum, scale: scale, into: $0) }
+        var total = 0.0
+        for (index, logit) in logits.enumerated() {
+            weights[index] = expf((logit - maximum) * scale)
+            total += Double(weights[index])
         }
         var threshold = uniform * total
         for (index, weight) in weights.enumerated() {

@@ -11,18 +11,23 @@ enum PreTokenizer: Sendable, Equatable {
     /// `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,max}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
     case llama3(maxDigits: Int)
 
-    /// Maps GGUF `tokenizer.ggml.pre` names (as llama.cpp does) to a family.
-    /// Unknown names fall back to GPT-2, the common ancestor.
-    init(name: String?) {
+    /// Maps GGUF `tokenizer.ggml.pre` names (as llama.cpp does) to a family. A
+    /// missing name or "default" means GPT-2's regex; a name from another regex
+    /// family gives nil, because tokenizing with the wrong regex silently
+    /// changes every prompt (llama.cpp refuses unknown names too).
+    init?(name: String?) {
         switch name ?? "default" {
+        case "default", "gpt-2", "phi-2", "jina-es", "jina-de", "jina-v1-en", "jina-v2-es", "jina-v2-de",
+            "jina-v2-code", "roberta-bpe", "gigachat":
+            self = .gpt2
         case "smollm", "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva-7b":
             self = .digitsThenGPT2
-        case "llama3", "llama-v3", "llama-bpe", "falcon3", "pixtral", "llama4", "dbrx", "smaug-bpe":
+        case "llama3", "llama-v3", "llama-bpe", "falcon3":
             self = .llama3(maxDigits: 3)
-        case "qwen2", "deepseek-r1-qwen", "stablelm2", "hunyuan", "megrez":
+        case "qwen2", "deepseek-r1-qwen", "megrez":
             self = .llama3(maxDigits: 1)
         default:
-            self = .gpt2
+            return nil
         }
     }
 
