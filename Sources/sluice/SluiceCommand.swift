@@ -4,6 +4,7 @@ struct SluiceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "OpenAI-compatible inference gateway.",
-        version: "0.1.0"
+        version: "0.1.0",
+        subcommands: [GenerateCommand.self, BenchEngineCommand.self]
     )
 }
