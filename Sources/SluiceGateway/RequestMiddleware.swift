@@ -35,6 +35,8 @@ struct RequestMiddleware: Sendable {
         let start = now()
         let id = requestIDs.id(for: head)
         var response = OpenAIErrorEnvelope(error).response(status: error.status)
+        // RFC 9110 §10.2.3: tell a client turned away at the connection limit when to retry.
+        if error.kind == .serviceUnavailable { response.headers.add("Retry-After", "1") }
         return finish(&response, head, id, start)
     }
 

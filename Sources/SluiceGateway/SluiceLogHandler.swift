@@ -57,7 +57,8 @@ public struct SluiceLogHandler: LogHandler {
                             metadata: Logger.Metadata) -> [UInt8] {
         var line: [UInt8] = []
         line.reserveCapacity(256)
-        let keys = metadata.keys.sorted()
+        // Sorted pairs: one pass, no second lookup per key.
+        let pairs = metadata.sorted { $0.key < $1.key }
         switch format {
         case .json:
             line.append(contentsOf: #"{"ts":"#.utf8)
@@ -68,8 +69,7 @@ public struct SluiceLogHandler: LogHandler {
             line.append(contentsOf: JSONText.quoted(label).utf8)
             line.append(contentsOf: #","msg":"#.utf8)
             line.append(contentsOf: JSONText.quoted(message).utf8)
-            for key in keys {
-                guard let value = metadata[key] else { continue }
+            for (key, value) in pairs {
                 line.append(UInt8(ascii: ","))
                 line.append(contentsOf: JSONText.quoted(key).utf8)
                 line.append(UInt8(ascii: ":"))
@@ -84,8 +84,7 @@ public struct SluiceLogHandler: LogHandler {
             line.append(contentsOf: label.utf8)
             line.append(contentsOf: ": ".utf8)
             line.append(contentsOf: message.utf8)
-            for key in keys {
-                guard let value = metadata[key] else { continue }
+            for (key, value) in pairs {
                 line.append(0x20)
                 line.append(contentsOf: key.utf8)
                 line.append(UInt8(ascii: "="))
