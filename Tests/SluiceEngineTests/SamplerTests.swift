@@ -174,6 +174,14 @@ import Testing
         #expect(top == Array(expected.prefix(40)))
     }
 
+    @Test func infiniteAndNaNLogitsNeverCrashOrWinWrongly() {
+        var sampler = sampler(SamplingParameters(temperature: 1, topP: 0.9, minP: 0.1))
+        #expect(sampler.sample(logits: [1, .infinity, 2]).token == 1)
+        #expect([0, 2].contains(sampler.sample(logits: [1, .nan, 2]).token))
+        var nanOnly = self.sampler(SamplingParameters(temperature: 1))
+        #expect(nanOnly.sample(logits: [.nan, .nan]).token == 0)
+    }
+
     @Test func everythingBannedFallsBackToTheBestRawToken() {
         var sampler = sampler(SamplingParameters(temperature: 1, logitBias: [0: -100, 1: -100]))
         #expect([0, 1].contains(sampler.sample(logits: [1, 2]).token))

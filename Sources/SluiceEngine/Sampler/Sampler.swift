@@ -75,7 +75,7 @@ public struct Sampler: Sendable {
         guard parameters.hasPenalties else { return }
         for (token, count) in window.counts where logits.indices.contains(token) {
             var value = logits[token]
-            if parameters.repetitionPenalty != 1 {
+            if parameters.repetitionPenalty != 1, parameters.repetitionPenalty > 0 {
                 value = value > 0 ? value / parameters.repetitionPenalty : value * parameters.repetitionPenalty
             }
             value -= Float(count) * parameters.frequencyPenalty + parameters.presencePenalty
@@ -119,6 +119,11 @@ struct Candidates {
             sorted = false
         }
         logits = ids.map { row[$0] }
+        if logits.contains(.infinity) {  // a +inf logit is certain: keep only those (exp(inf - inf) is NaN)
+            ids = zip(ids, logits).filter { $0.1 == .infinity }.map(\.0)
+            logits = [Float](repeating: 0, count: ids.count)
+            sorted = true
+        }
         if ids.isEmpty {  // everything banned: fall back to the best raw token
             ids = [Sampler.argmax(row)]
             logits = [0]
