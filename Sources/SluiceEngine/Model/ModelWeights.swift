@@ -41,6 +41,8 @@ final class PackedMatrix: @unchecked Sendable {
         }
         guard let w = created else { throw .outOfMemory(what: "packed weights of \(name)") }
         handle = w
+        // The packed copy is all the matmuls read: let the mapped pages go.
+        file.dropResidentPages(of: info)
         self.nOut = nOut
         self.nIn = nIn
     }
