@@ -4,7 +4,9 @@
 #include "CKernels.h"
 #include <string.h>
 
-#if defined(__x86_64__) || defined(_M_X64)
+// CK_FORCE_PORTABLE builds without any x86 code, as on other architectures
+// (used to check that build: scripts/kernels/check_portable_build.sh).
+#if (defined(__x86_64__) || defined(_M_X64)) && !defined(CK_FORCE_PORTABLE)
 #define CK_X86 1
 #else
 #define CK_X86 0
@@ -94,6 +96,7 @@ void ck_quantize_row_q8_portable(const float *x, ck_block_q8 *dst, int64_t n);
 #endif
 #if CK_X86 && CK_HAVE_SIMD
 ck_dot_q8_fn ck_dot_q8_avx2(int wtype);
+ck_dot_q8_fn ck_dot_q8_avx2_kquant(int wtype);
 ck_dot_f32_fn ck_dot_f32_avx2(int wtype);
 void ck_quantize_row_q8_avx2(const float *x, ck_block_q8 *dst, int64_t n);
 #endif
@@ -108,14 +111,12 @@ static inline int ck_type_is_float(int wtype) {
     return wtype == CK_TYPE_F32 || wtype == CK_TYPE_F16 || wtype == CK_TYPE_BF16;
 }
 
+/// Quantizes x [n_rows][n_in] into the calling thread's scratch (on the pool
+/// for big batches); NULL if the scratch cannot grow.
+ck_block_q8 *ck_quantize_activations(ck_pool *pool, const float *x, int64_t n_rows, int64_t n_in);
+
 /// Thread-local scratch that grows as needed (never shrinks); 64-byte aligned.
 void *ck_scratch(size_t bytes);
 
-/// Half-open range [*begin, *end) of `count` units for thread ith of nth.
-static inline void ck_split(int64_t count, int ith, int nth, int64_t *begin, int64_t *end) {
-    int64_t per = count / nth, extra = count % nth;
-    *begin = ith * per + (ith < extra ? ith : extra);
-    *end = *begin + per + (ith < extra ? 1 : 0);
-}
 
 #endif

@@ -59,16 +59,19 @@ struct QuantFixture: Sendable, CustomStringConvertible {
                             rows: rows, cols: cols, raw: raw, dequantized: values)
     }
 
-    /// A [nOut][cols] matrix made by cycling through the fixture's rows, with its golden dequantization.
-    func matrix(nOut: Int) -> (raw: [UInt8], values: [Float]) {
+    /// A [nOut][nIn] matrix made by cycling through the fixture's rows (each cut to
+    /// its first nIn elements, a multiple of the block size), with its golden dequantization.
+    func matrix(nOut: Int, nIn: Int? = nil) -> (raw: [UInt8], values: [Float]) {
+        let nIn = nIn ?? cols
+        let inBytes = nIn / blockElements * blockBytes
         var raw: [UInt8] = []
         var values: [Float] = []
-        raw.reserveCapacity(nOut * rowBytes)
-        values.reserveCapacity(nOut * cols)
+        raw.reserveCapacity(nOut * inBytes)
+        values.reserveCapacity(nOut * nIn)
         for o in 0..<nOut {
             let r = o % rows
-            raw += self.raw[r * rowBytes..<(r + 1) * rowBytes]
-            values += dequantized[r * cols..<(r + 1) * cols]
+            raw += self.raw[r * rowBytes..<r * rowBytes + inBytes]
+            values += dequantized[r * cols..<r * cols + nIn]
         }
         return (raw, values)
     }
@@ -155,6 +158,7 @@ enum KernelRunner {
         var paths: [(Int32, Bool)] = []
         for level in 0...ck_cpu_level_detected() {
             paths.append((level, false))
+            if level == 1 && ck_cpu_has_avx_vnni() != 0 { paths.append((1, true)) }
             if level == 2 && ck_cpu_has_vnni() != 0 { paths.append((2, true)) }
         }
         return paths

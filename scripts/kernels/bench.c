@@ -45,9 +45,24 @@ static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t);
 // processes competing for the cores (a shared machine) do not inflate.
 static double cpu_now(void) { struct timespec t; clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
 
-typedef enum { PATH_RAW, PATH_PACKED, PATH_SGEMM } path_kind;
+typedef enum { PATH_RAW, PATH_PACKED, PATH_MANY, PATH_SGEMM } path_kind;
 
 static void run_step(ck_pool *pool, matrix *m, int n_mats, path_kind path, const float *x, float *y, int64_t rows, int with_output) {
+    if (path == PATH_MANY) {  // as the engine would: QKV in one call, gate+up in one call
+        for (int l = 0; l < N_LAYER; l++) {
+            matrix *lm = m + l * N_SHAPES;
+            const ck_weights *qkv[3] = {lm[0].packed, lm[1].packed, lm[2].packed};
+            float *yq[3] = {y, y + rows * N_EMBD, y + rows * (N_EMBD + N_KV)};
+            ck_matmul_packed_many(pool, 3, qkv, x, rows, yq);
+            ck_matmul_packed(pool, lm[3].packed, x, rows, y);
+            const ck_weights *gu[2] = {lm[4].packed, lm[5].packed};
+            float *yg[2] = {y, y + rows * N_FF};
+            ck_matmul_packed_many(pool, 2, gu, x, rows, yg);
+            ck_matmul_packed(pool, lm[6].packed, x, rows, y);
+        }
+        if (with_output) ck_matmul_packed(pool, m[n_mats - 1].packed, x, rows, y);
+        return;
+    }
     for (int i = 0; i < n_mats; i++) {
         if (!with_output && m[i].s.n_out == N_VOCAB) continue;
         const shape *s = &m[i].s;
@@ -84,24 +99,25 @@ int main(int argc, char **argv) {
     printf("threads %d, cpu level %d, vnni %d; model matmuls %.3f GFLOP/token (%.3f without output)\n",
            ck_pool_size(pool), ck_cpu_level(), ck_cpu_has_vnni(), flop_per_row * 1e-9, flop_body * 1e-9);
     const int64_t row_counts[] = {1, 4, 16, 32, 128};
-    float *x = malloc(128 * N_FF * 4), *y = malloc((size_t)128 * N_VOCAB * 4);
+    float *x = malloc(128 * N_FF * 4), *y = malloc((size_t)128 * N_VOCAB * 4 + (size_t)128 * 4 * N_FF * 4);
     for (int i = 0; i < 128 * N_FF; i++) x[i] = (float)((int)(rnd() % 2001) - 1000) / 1000.0f;
     struct { const char *name; path_kind kind; int level; int vnni; } paths[] = {
-        {"packed avx512-vnni", PATH_PACKED, 2, 1}, {"packed avx512bw", PATH_PACKED, 2, 0},
-        {"packed avx2", PATH_PACKED, 1, 0}, {"raw avx2", PATH_RAW, 1, 0},
+        {"packed-many avx512-vnni", PATH_MANY, 2, 1}, {"packed avx512-vnni", PATH_PACKED, 2, 1},
+        {"packed-many avx512bw", PATH_MANY, 2, 0}, {"packed avx512bw", PATH_PACKED, 2, 0},
+        {"packed avx-vnni (ymm)", PATH_PACKED, 1, 1}, {"packed avx2", PATH_PACKED, 1, 0}, {"raw avx2", PATH_RAW, 1, 0},
         {"sgemm f32 (openblas)", PATH_SGEMM, 2, 1}, {"packed portable", PATH_PACKED, 0, 0},
     };
     int n_paths = sizeof(paths) / sizeof(paths[0]);
     const char *only = getenv("CK_BENCH_PATH");
     for (int wo = 1; wo >= 0; wo--) {
-        printf("\n%s\n%-22s %5s %10s %10s %9s %12s %12s\n", wo ? "all matmuls incl. 49152x576 output" : "body only (no output matrix)",
+        printf("\n%s\n%-24s %5s %10s %10s %9s %12s %12s\n", wo ? "all matmuls incl. 49152x576 output" : "body only (no output matrix)",
                "path", "rows", "ms/step", "tokens/s", "GFLOP/s", "cpu-ms/step", "tok/cpu-s");
         for (int p = 0; p < n_paths; p++) {
             if (paths[p].kind == PATH_SGEMM && !with_sgemm) continue;
             if (only && !strstr(paths[p].name, only)) continue;
             ck_force_cpu_level(paths[p].level);
             ck_force_vnni(paths[p].vnni);
-            if (paths[p].vnni && !ck_cpu_has_vnni()) continue;
+            if (paths[p].vnni && !(paths[p].level == 2 ? ck_cpu_has_vnni() : ck_cpu_has_avx_vnni())) continue;
             for (size_t rc = 0; rc < sizeof(row_counts) / sizeof(row_counts[0]); rc++) {
                 int64_t rows = row_counts[rc];
                 if (paths[p].level == 0 && rows > 4) continue;  // portable is only a reference
@@ -111,7 +127,7 @@ int main(int argc, char **argv) {
                 do { run_step(pool, m, n_mats, paths[p].kind, x, y, rows, wo); iters++; t = now() - t0; } while (t < seconds);
                 double step = t / iters, cpu_step = (cpu_now() - c0) / iters;
                 double fl = (wo ? flop_per_row : flop_body) * rows;
-                printf("%-22s %5lld %10.3f %10.1f %9.1f %12.3f %12.1f\n", paths[p].name, (long long)rows, step * 1e3, rows / step,
+                printf("%-24s %5lld %10.3f %10.1f %9.1f %12.3f %12.1f\n", paths[p].name, (long long)rows, step * 1e3, rows / step,
                        fl / step * 1e-9, cpu_step * 1e3, rows / cpu_step);
                 fflush(stdout);
             }
