@@ -113,12 +113,6 @@ static inline float dot_f32(const float *a, const float *b, int n) {
     return s;
 }
 
-static inline float dot_f16(const float *a, const _Float16 *b, int n) {
-#pragma clang fp reassociate(on)
-    float s = 0.0f;
-    for (int i = 0; i < n; i++) s += a[i] * (float)b[i];
-    return s;
-}
 
 // One task: row r, KV head g, and the `group` query heads that share it.
 // Always inlined into per-ISA wrappers below: with F16C the half<->float
@@ -132,16 +126,21 @@ static inline __attribute__((always_inline)) void attention_task(const ck_attent
     const float *q = a->q + r * (int64_t)a->n_heads * hd + (int64_t)g * group * hd;
     float *out = a->out + r * (int64_t)a->n_heads * hd + (int64_t)g * group * hd;
 
-    // scores[h * n_pos + p] = q_h . k_p * scale
+    // scores[h * n_pos + p] = q_h . k_p * scale. An f16 key (value) row is
+    // widened once and reused by every query head of the group.
+    float row[hd];
     for (int32_t p = 0; p < n_pos; p++) {
         const int64_t slot = (int64_t)table[p / a->block_size] * a->block_size + p % a->block_size;
         const int64_t off = slot * kv_dim + (int64_t)g * hd;
-        for (int h = 0; h < group; h++) {
-            const float *qh = q + h * hd;
-            const float s = a->kv_f16 ? dot_f16(qh, (const _Float16 *)a->k_cache + off, hd)
-                                      : dot_f32(qh, (const float *)a->k_cache + off, hd);
-            scores[(int64_t)h * n_pos + p] = s * a->scale;
+        const float *k;
+        if (a->kv_f16) {
+            const _Float16 *k16 = (const _Float16 *)a->k_cache + off;
+            for (int i = 0; i < hd; i++) row[i] = (float)k16[i];
+            k = row;
+        } else {
+            k = (const float *)a->k_cache + off;
         }
+        for (int h = 0; h < group; h++) scores[(int64_t)h * n_pos + p] = dot_f32(q + h * hd, k, hd) * a->scale;
     }
     for (int h = 0; h < group; h++) {
         float *s = scores + (int64_t)h * n_pos;
@@ -159,16 +158,18 @@ static inline __attribute__((always_inline)) void attention_task(const ck_attent
     for (int32_t p = 0; p < n_pos; p++) {
         const int64_t slot = (int64_t)table[p / a->block_size] * a->block_size + p % a->block_size;
         const int64_t off = slot * kv_dim + (int64_t)g * hd;
+        const float *v;
+        if (a->kv_f16) {
+            const _Float16 *v16 = (const _Float16 *)a->v_cache + off;
+            for (int i = 0; i < hd; i++) row[i] = (float)v16[i];
+            v = row;
+        } else {
+            v = (const float *)a->v_cache + off;
+        }
         for (int h = 0; h < group; h++) {
             const float w = scores[(int64_t)h * n_pos + p];
             float *o = out + h * hd;
-            if (a->kv_f16) {
-                const _Float16 *v = (const _Float16 *)a->v_cache + off;
-                for (int i = 0; i < hd; i++) o[i] += w * (float)v[i];
-            } else {
-                const float *v = (const float *)a->v_cache + off;
-                for (int i = 0; i < hd; i++) o[i] += w * v[i];
-            }
+            for (int i = 0; i < hd; i++) o[i] += w * v[i];
         }
     }
 }
