@@ -24,9 +24,7 @@ extension ModelRunner {
             for (l, layer) in w.layers.enumerated() {
                 // Attention block.
                 ck_rmsnorm(b.x, layer.attnNorm, b.xn, Int64(n), Int64(e), c.rmsNormEpsilon)
-                layer.wq.apply(pool: pool, x: b.xn, rows: n, y: b.q)
-                layer.wk.apply(pool: pool, x: b.xn, rows: n, y: b.k)
-                layer.wv.apply(pool: pool, x: b.xn, rows: n, y: b.v)
+                PackedMatrix.apply(layer.qkv, pool: pool, x: b.xn, rows: n, ys: b.qkvOutputs)
                 ck_rope(b.q, positions, Int64(n), Int32(c.headCount), Int32(c.headDim),
                         Int32(c.ropeDimensionCount), c.ropeFreqBase)
                 ck_rope(b.k, positions, Int64(n), Int32(c.headCountKV), Int32(c.headDim),
@@ -35,8 +33,8 @@ extension ModelRunner {
                 let keys = kvCache.keys(layer: l)
                 let values = kvCache.values(layer: l)
                 let bs = Int32(kvCache.blockSize)
-                ck_kv_store(keys, f16, b.k, positions, blockTables, tableOffsets, Int64(n), Int32(kvDim), bs)
-                ck_kv_store(values, f16, b.v, positions, blockTables, tableOffsets, Int64(n), Int32(kvDim), bs)
+                ck_kv_store(keys, f16, b.k, positions, blockTables, tableOffsets, Int64(n), Int32(kvDim), Int32(c.headCountKV), bs)
+                ck_kv_store(values, f16, b.v, positions, blockTables, tableOffsets, Int64(n), Int32(kvDim), Int32(c.headCountKV), bs)
                 var args = ck_attention_args(
                     q: b.q, out: b.attn, k_cache: keys, v_cache: values, kv_f16: f16,
                     positions: positions, block_tables: blockTables, table_offsets: tableOffsets,
@@ -49,8 +47,7 @@ extension ModelRunner {
 
                 // Feed-forward block (SwiGLU).
                 ck_rmsnorm(b.x, layer.ffnNorm, b.xn, Int64(n), Int64(e), c.rmsNormEpsilon)
-                layer.gate.apply(pool: pool, x: b.xn, rows: n, y: b.gate)
-                layer.up.apply(pool: pool, x: b.xn, rows: n, y: b.up)
+                PackedMatrix.apply(layer.gateUp, pool: pool, x: b.xn, rows: n, ys: b.gateUpOutputs)
                 ck_silu_mul(b.gate, b.up, Int64(n * f))
                 layer.down.apply(pool: pool, x: b.gate, rows: n, y: b.xn)
                 ck_add(b.x, b.xn, Int64(n * e))
