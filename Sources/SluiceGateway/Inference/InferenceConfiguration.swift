@@ -7,7 +7,8 @@ public struct InferenceConfiguration: Sendable, Hashable {
     public var maxBatchedTokens = 256
     /// Sequences running at once.
     public var maxSequences = 32
-    /// KV blocks in the pool; nil: enough for `maxSequences` full contexts, capped at 4096.
+    /// KV blocks in the pool; nil: 1024 (16k tokens at block size 16; ~750 MB of f32 K/V for
+    /// SmolLM2-135M), or one full context if that is more.
     public var kvBlocks: Int?
     /// Tokens per KV block.
     public var blockSize = 16
@@ -27,7 +28,7 @@ public struct InferenceConfiguration: Sendable, Hashable {
     public func schedulerConfig(modelContextLength: Int) -> SchedulerConfig {
         let context = max(2, contextSize ?? min(modelContextLength, 4096))
         let blocksPerSequence = (context + blockSize - 1) / blockSize
-        let blocks = kvBlocks ?? min(4096, max(blocksPerSequence, blocksPerSequence * maxSequences / 4))
+        let blocks = kvBlocks ?? max(blocksPerSequence, 1024)
         return SchedulerConfig(
             blockSize: blockSize, totalBlocks: blocks, maxBatchedTokens: maxBatchedTokens, maxSequences: maxSequences,
             maxModelLength: context, longPrefillTokenThreshold: max(1, maxBatchedTokens / 2),
