@@ -1,5 +1,5 @@
 import SluiceAPI
-import SluiceScheduler
+@testable import SluiceScheduler
 import Testing
 @testable import SluiceGateway
 
