@@ -58,7 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
     var maxBatchedTokens: Int?
     @Option(help: "Sequences running at once (default 32).")
     var maxSequences: Int?
-    @Option(help: "KV cache blocks in the pool (default 1024).")
+    @Option(help: "KV cache blocks in the pool (default 1024, 16k tokens).")
     var kvBlocks: Int?
     @Option(help: "Tokens per KV cache block (default 16).")
     var blockSize: Int?
@@ -72,6 +72,10 @@ struct ServeCommand: AsyncParsableCommand {
     var requestTimeout: Double?
     @Option(help: "Reuse KV blocks of identical prompt prefixes: true or false (default true).")
     var prefixCaching: String?
+    @Option(help: "Weights in memory: stored (the file's quantization, repacked) or f32 (dequantized at load) (default stored).")
+    var weights: String?
+    @Option(help: "KV cache element type: f32 or f16 (half the memory) (default f32).")
+    var kvCacheType: String?
 
     /// The flags that were given, keyed by setting name.
     var givenFlags: [String: String] {
@@ -88,6 +92,7 @@ struct ServeCommand: AsyncParsableCommand {
         put("max-batched-tokens", maxBatchedTokens); put("max-sequences", maxSequences); put("kv-blocks", kvBlocks)
         put("block-size", blockSize); put("ctx-size", ctxSize); put("max-waiting-requests", maxWaitingRequests)
         put("threads", threads); put("request-timeout", requestTimeout); put("prefix-caching", prefixCaching)
+        put("weights", weights); put("kv-cache-type", kvCacheType)
         return flags
     }
 

@@ -137,3 +137,31 @@ struct InferenceRoutesTests {
         #expect(String(decoding: bytes, as: UTF8.self).contains("sluice_kv_blocks_total 64\n"))
     }
 }
+
+@Suite("Inference settings from flags, environment and file")
+struct InferenceConfigurationTests {
+    @Test func inferenceSettingsResolveFromEverySource() throws {
+        let config = try GatewayConfiguration.resolve(
+            flags: ["model": "m.gguf", "max-sequences": "8", "weights": "f32"],
+            environment: ["SLUICE_KV_BLOCKS": "512", "SLUICE_CONFIG": "c.json"],
+            readFile: { _ in Data(#"{"max_waiting_requests": 3, "block_size": 32, "request_timeout": 2.5}"#.utf8) })
+        #expect(config.inference.maxSequences == 8)
+        #expect(config.inference.kvBlocks == 512)
+        #expect(config.inference.maxWaitingRequests == 3)
+        #expect(config.inference.blockSize == 32)
+        #expect(config.inference.requestTimeoutSeconds == 2.5)
+        #expect(config.inference.weightsAsFloat32)
+        let scheduler = config.inference.schedulerConfig(modelContextLength: 8192)
+        #expect(scheduler.totalBlocks == 512 && scheduler.blockSize == 32 && scheduler.maxSequences == 8)
+        #expect(scheduler.maxModelLength == 4096)
+    }
+
+    @Test func outOfRangeInferenceSettingsAreRejected() {
+        #expect(throws: GatewayError.self) {
+            try GatewayConfiguration.resolve(flags: ["model": "m.gguf", "max-sequences": "0"], environment: [:])
+        }
+        #expect(throws: GatewayError.self) {
+            try GatewayConfiguration.resolve(flags: ["model": "m.gguf", "kv-cache-type": "q4"], environment: [:])
+        }
+    }
+}

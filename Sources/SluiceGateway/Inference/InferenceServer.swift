@@ -12,8 +12,9 @@ public enum InferenceServer {
         do {
             let modelConfig = try ModelConfig(file: file)
             scheduler = settings.schedulerConfig(modelContextLength: modelConfig.contextLength)
-            let weights = try ModelWeights(file: file, config: modelConfig)
-            let pool = try KVCachePool(config: modelConfig, blockCount: scheduler.totalBlocks, blockSize: scheduler.blockSize)
+            let weights = try ModelWeights(file: file, config: modelConfig, format: settings.weightsAsFloat32 ? .float32 : .asStored)
+            let pool = try KVCachePool(config: modelConfig, blockCount: scheduler.totalBlocks, blockSize: scheduler.blockSize,
+                                       storage: settings.kvCacheFloat32 ? .f32 : .f16)
             runner = try ModelRunner(weights: weights, kvCache: pool, threads: settings.threads ?? 0,
                                      maxBatchTokens: scheduler.maxBatchedTokens, maxLogitRows: scheduler.maxSequences)
         } catch {
