@@ -117,11 +117,12 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("sluice: error: \(error.message)\n".utf8))
             throw ExitCode.failure
         }
+        // Handlers first: a SIGTERM right after the "listening" line must shut down gracefully.
+        let signals = ShutdownSignals { gateway.shutdown() }
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         // Unbuffered write: tests wait for this line on a pipe.
         FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
 
-        let signals = ShutdownSignals { gateway.shutdown() }
         await gateway.waitUntilStopped()
         signals.cancel()
         LogLineWriter.standardOutput.flush()
