@@ -74,6 +74,8 @@ struct ServeCommand: AsyncParsableCommand {
     var prefixCaching: String?
     @Option(help: "Weights in memory: stored (the file's quantization, repacked) or f32 (dequantized at load) (default stored).")
     var weights: String?
+    @Option(help: "Threads that sample a step's logit rows in parallel (default 1: the engine thread).")
+    var samplingThreads: Int?
     @Option(help: "KV cache element type: f32 or f16 (half the memory) (default f32).")
     var kvCacheType: String?
 
@@ -93,6 +95,7 @@ struct ServeCommand: AsyncParsableCommand {
         put("block-size", blockSize); put("ctx-size", ctxSize); put("max-waiting-requests", maxWaitingRequests)
         put("threads", threads); put("request-timeout", requestTimeout); put("prefix-caching", prefixCaching)
         put("weights", weights); put("kv-cache-type", kvCacheType)
+        put("sampling-threads", samplingThreads)
         return flags
     }
 

@@ -23,7 +23,8 @@ public enum InferenceServer {
         let model = try ServedLanguageModel.load(id: configuration.servedModelID, file: file,
                                                  maxModelLength: scheduler.maxModelLength)
         let service = try EngineService(scheduler: scheduler, executor: ModelRunnerExecutor(runner: runner),
-                                        tokenizer: model.tokenizer)
+                                        tokenizer: model.tokenizer,
+                                        samplingThreads: settings.samplingThreads)
         service.start()
         return InferenceRoutes(model: model, service: service, requestTimeoutSeconds: settings.requestTimeoutSeconds,
                                sseKeepAliveSeconds: configuration.sseKeepAliveSeconds)
