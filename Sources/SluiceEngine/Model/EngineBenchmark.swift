@@ -57,7 +57,7 @@ public struct EngineBenchmark {
             })
             next = try argmaxes(batch)
         }
-        return Result(name: "decode \(steps), \(sequences) seq", tokens: steps * sequences,
+        return Result(name: "decode \(steps), \(sequences) seq, \(promptTokens)-token prompt", tokens: steps * sequences,
                       seconds: seconds(since: start))
     }
 

@@ -41,6 +41,8 @@ final class PackedMatrix: @unchecked Sendable {
         }
         guard let w = created else { throw .outOfMemory(what: "packed weights of \(name)") }
         handle = w
+        // The packed copy is all the matmuls read: let the mapped pages go.
+        file.dropResidentPages(of: info)
         self.nOut = nOut
         self.nIn = nIn
     }
@@ -48,6 +50,21 @@ final class PackedMatrix: @unchecked Sendable {
     deinit { ck_weights_destroy(handle) }
 
     var byteCount: Int { Int(ck_weights_bytes(handle)) }
+
+    /// Applies several matrices sharing nIn to the same x in one pool run
+    /// (x quantized once): Q/K/V, gate/up. No heap allocation.
+    static func apply(_ matrices: [PackedMatrix], pool: OpaquePointer?, x: UnsafePointer<Float>, rows: Int,
+                      ys: [UnsafeMutablePointer<Float>]) {
+        withUnsafeTemporaryAllocation(of: OpaquePointer?.self, capacity: matrices.count) { ws in
+            withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>?.self, capacity: ys.count) { outs in
+                for i in matrices.indices {
+                    ws[i] = matrices[i].handle
+                    outs[i] = ys[i]
+                }
+                ck_matmul_packed_many(pool, Int32(matrices.count), ws.baseAddress, x, Int64(rows), outs.baseAddress)
+            }
+        }
+    }
 
     /// y[r][nOut] = W x[r] for `rows` rows (x is [rows][nIn]).
     func apply(pool: OpaquePointer?, x: UnsafePointer<Float>, rows: Int, y: UnsafeMutablePointer<Float>) {
@@ -66,6 +83,26 @@ struct LayerWeights: Sendable {
     let gate: PackedMatrix  // [nEmbd] -> [nFF]
     let up: PackedMatrix  // [nEmbd] -> [nFF]
     let down: PackedMatrix  // [nFF] -> [nEmbd]
+
+    /// Matrices applied together to the same normalised input (stored, so a
+    /// step builds no arrays).
+    let qkv: [PackedMatrix]
+    let gateUp: [PackedMatrix]
+
+    init(attnNorm: [Float], wq: PackedMatrix, wk: PackedMatrix, wv: PackedMatrix, wo: PackedMatrix,
+         ffnNorm: [Float], gate: PackedMatrix, up: PackedMatrix, down: PackedMatrix) {
+        self.attnNorm = attnNorm
+        self.wq = wq
+        self.wk = wk
+        self.wv = wv
+        self.wo = wo
+        self.ffnNorm = ffnNorm
+        self.gate = gate
+        self.up = up
+        self.down = down
+        qkv = [wq, wk, wv]
+        gateUp = [gate, up]
+    }
 }
 
 /// All weights of a `llama` model, validated against its config.
