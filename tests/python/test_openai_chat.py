@@ -57,12 +57,16 @@ def test_streamed_text_equals_non_streamed_text_and_usage_chunk_is_last(client, 
     assert all(chunk.usage is None for chunk in chunks[:-1])
 
 
-def test_stream_ends_with_done_line(llm_server, model_id):
+def test_stream_ends_with_done_line(llm_server, model_id, tap):
     body = {"model": model_id, "messages": MESSAGES, "max_tokens": 4, "stream": True}
     with httpx.stream("POST", llm_server.base_url + "/v1/chat/completions", json=body, timeout=60) as response:
         raw = b"".join(response.iter_bytes())
     assert response.headers["content-type"].startswith("text/event-stream")
     assert raw.endswith(b"data: [DONE]\n\n")
+    events = [event[len(b"data: "):].decode() for event in raw.split(b"\n\n") if event.startswith(b"data: ")]
+    for payload in events:
+        tap.check_stream_event("/v1/chat/completions", payload)
+    assert tap.checked["CreateChatCompletionStreamResponse"] == len(events) - 1  # all but [DONE]
 
 
 def test_repeated_prompt_reports_cached_tokens(client, model_id):
