@@ -8,7 +8,8 @@ set -e
 cd "$(dirname "$0")/.."
 MODEL=${SLUICE_MODEL:-models/SmolLM2-135M-Instruct.Q4_1.gguf}
 THREADS=${THREADS:-2}
-swift build -c release --product sluice >/dev/null
+# SLUICE_NO_BUILD=1 reuses the existing release binary.
+[ -n "$SLUICE_NO_BUILD" ] || swift build -c release --product sluice >/dev/null
 OUT=bench/results/engine.md
 {
   echo "# Engine benchmark"

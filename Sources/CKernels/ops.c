@@ -62,17 +62,22 @@ static inline _Float16 to_half(float f) { return (_Float16)f; }
 
 static inline __attribute__((always_inline)) void kv_store(void *cache, int kv_f16, const float *src,
         const int32_t *positions, const int32_t *block_tables, const int32_t *table_offsets, int64_t n_rows, int n,
-        int block_size) {
+        int n_kv_heads, int block_size) {
+    const int hd = n / n_kv_heads;
     for (int64_t r = 0; r < n_rows; r++) {
         const int32_t pos = positions[r];
         const int64_t block = block_tables[table_offsets[r] + pos / block_size];
-        const int64_t slot = block * block_size + pos % block_size;
-        const float *s = src + r * (int64_t)n;
-        if (kv_f16) {
-            _Float16 *d = (_Float16 *)cache + slot * n;
-            for (int i = 0; i < n; i++) d[i] = to_half(s[i]);
-        } else {
-            memcpy((float *)cache + slot * n, s, sizeof(float) * (size_t)n);
+        const int64_t slot = pos % block_size;
+        for (int g = 0; g < n_kv_heads; g++) {
+            // Head-major inside a block: [block][head][slot][head_dim].
+            const int64_t off = ((block * n_kv_heads + g) * block_size + slot) * hd;
+            const float *s = src + r * (int64_t)n + (int64_t)g * hd;
+            if (kv_f16) {
+                _Float16 *d = (_Float16 *)cache + off;
+                for (int i = 0; i < hd; i++) d[i] = (_Float16)s[i];
+            } else {
+                memcpy((float *)cache + off, s, sizeof(float) * (size_t)hd);
+            }
         }
     }
 }
@@ -80,21 +85,21 @@ static inline __attribute__((always_inline)) void kv_store(void *cache, int kv_f
 #if defined(__x86_64__)
 __attribute__((target("avx2,fma,f16c"))) static void kv_store_avx2(void *cache, int kv_f16, const float *src,
         const int32_t *positions, const int32_t *block_tables, const int32_t *table_offsets, int64_t n_rows, int n,
-        int block_size) {
-    kv_store(cache, kv_f16, src, positions, block_tables, table_offsets, n_rows, n, block_size);
+        int n_kv_heads, int block_size) {
+    kv_store(cache, kv_f16, src, positions, block_tables, table_offsets, n_rows, n, n_kv_heads, block_size);
 }
 #endif
 
 void ck_kv_store(void *cache, int kv_f16, const float *src, const int32_t *positions,
                  const int32_t *block_tables, const int32_t *table_offsets, int64_t n_rows, int n,
-                 int block_size) {
+                 int n_kv_heads, int block_size) {
 #if defined(__x86_64__)
     if (ck_cpu_level() >= 1) {
-        kv_store_avx2(cache, kv_f16, src, positions, block_tables, table_offsets, n_rows, n, block_size);
+        kv_store_avx2(cache, kv_f16, src, positions, block_tables, table_offsets, n_rows, n, n_kv_heads, block_size);
         return;
     }
 #endif
-    kv_store(cache, kv_f16, src, positions, block_tables, table_offsets, n_rows, n, block_size);
+    kv_store(cache, kv_f16, src, positions, block_tables, table_offsets, n_rows, n, n_kv_heads, block_size);
 }
 
 // MARK: Attention
@@ -113,12 +118,6 @@ static inline float dot_f32(const float *a, const float *b, int n) {
     return s;
 }
 
-static inline float dot_f16(const float *a, const _Float16 *b, int n) {
-#pragma clang fp reassociate(on)
-    float s = 0.0f;
-    for (int i = 0; i < n; i++) s += a[i] * (float)b[i];
-    return s;
-}
 
 // One task: row r, KV head g, and the `group` query heads that share it.
 // Always inlined into per-ISA wrappers below: with F16C the half<->float
@@ -126,22 +125,26 @@ static inline float dot_f16(const float *a, const _Float16 *b, int n) {
 static inline __attribute__((always_inline)) void attention_task(const ck_attention_args *a, int64_t r, int g, float *scores) {
     const int group = a->n_heads / a->n_kv_heads;
     const int hd = a->head_dim;
-    const int kv_dim = a->n_kv_heads * hd;
     const int32_t n_pos = a->positions[r] + 1;
     const int32_t *table = a->block_tables + a->table_offsets[r];
     const float *q = a->q + r * (int64_t)a->n_heads * hd + (int64_t)g * group * hd;
     float *out = a->out + r * (int64_t)a->n_heads * hd + (int64_t)g * group * hd;
 
-    // scores[h * n_pos + p] = q_h . k_p * scale
+    // scores[h * n_pos + p] = q_h . k_p * scale. An f16 key (value) row is
+    // widened once and reused by every query head of the group.
+    float row[hd];
     for (int32_t p = 0; p < n_pos; p++) {
-        const int64_t slot = (int64_t)table[p / a->block_size] * a->block_size + p % a->block_size;
-        const int64_t off = slot * kv_dim + (int64_t)g * hd;
-        for (int h = 0; h < group; h++) {
-            const float *qh = q + h * hd;
-            const float s = a->kv_f16 ? dot_f16(qh, (const _Float16 *)a->k_cache + off, hd)
-                                      : dot_f32(qh, (const float *)a->k_cache + off, hd);
-            scores[(int64_t)h * n_pos + p] = s * a->scale;
+        const int64_t block = table[p / a->block_size];
+        const int64_t off = ((block * a->n_kv_heads + g) * a->block_size + p % a->block_size) * hd;
+        const float *k;
+        if (a->kv_f16) {
+            const _Float16 *k16 = (const _Float16 *)a->k_cache + off;
+            for (int i = 0; i < hd; i++) row[i] = (float)k16[i];
+            k = row;
+        } else {
+            k = (const float *)a->k_cache + off;
         }
+        for (int h = 0; h < group; h++) scores[(int64_t)h * n_pos + p] = dot_f32(q + h * hd, k, hd) * a->scale;
     }
     for (int h = 0; h < group; h++) {
         float *s = scores + (int64_t)h * n_pos;
@@ -157,18 +160,20 @@ static inline __attribute__((always_inline)) void attention_task(const ck_attent
         memset(out + h * hd, 0, sizeof(float) * (size_t)hd);
     }
     for (int32_t p = 0; p < n_pos; p++) {
-        const int64_t slot = (int64_t)table[p / a->block_size] * a->block_size + p % a->block_size;
-        const int64_t off = slot * kv_dim + (int64_t)g * hd;
+        const int64_t block = table[p / a->block_size];
+        const int64_t off = ((block * a->n_kv_heads + g) * a->block_size + p % a->block_size) * hd;
+        const float *v;
+        if (a->kv_f16) {
+            const _Float16 *v16 = (const _Float16 *)a->v_cache + off;
+            for (int i = 0; i < hd; i++) row[i] = (float)v16[i];
+            v = row;
+        } else {
+            v = (const float *)a->v_cache + off;
+        }
         for (int h = 0; h < group; h++) {
             const float w = scores[(int64_t)h * n_pos + p];
             float *o = out + h * hd;
-            if (a->kv_f16) {
-                const _Float16 *v = (const _Float16 *)a->v_cache + off;
-                for (int i = 0; i < hd; i++) o[i] += w * (float)v[i];
-            } else {
-                const float *v = (const float *)a->v_cache + off;
-                for (int i = 0; i < hd; i++) o[i] += w * v[i];
-            }
+            for (int i = 0; i < hd; i++) o[i] += w * v[i];
         }
     }
 }

@@ -65,7 +65,7 @@ import Testing
 
     @Test func rejectsBatchesOutsideTheCacheOrVocabulary() throws {
         let m = try ForwardFixture.load()
-        let runner = try ForwardFixture.runner(m, sequences: 1, blocksPerSequence: 2)
+        let runner = try ForwardFixture.runner(m, sequences: 1, blocksPerSequence: 4)
         func chunk(_ tokens: [Int32], start: Int = 0, table: [Int32] = [0, 1]) -> ForwardBatch {
             ForwardBatch(chunks: [.init(sequenceID: 9, tokens: tokens, startPosition: start, blockTable: table)])
         }
@@ -77,6 +77,8 @@ import Testing
             (chunk([]), "empty"),
             (ForwardBatch(chunks: Array(repeating: chunk([1]).chunks[0], count: 17)), "maxLogitRows"),
             (chunk([Int32](repeating: 1, count: 300), table: Array(0..<32)), "maxBatchTokens"),
+            // Repeating a block must not let positions run past the pool (4 blocks = 64 slots).
+            (chunk([1], start: 70, table: [0, 1, 0, 1, 0, 1]), "exceed the KV pool"),
         ]
         for (batch, needle) in cases {
             let e = #expect(throws: ModelError.self, "\(needle)") { try runner.forward(batch) }

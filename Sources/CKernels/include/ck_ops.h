@@ -29,8 +29,9 @@ void ck_silu_mul(float *gate, const float *up, int64_t n);
 void ck_add(float *y, const float *x, int64_t n);
 
 /// Arguments of paged causal attention for a batch of rows (tokens).
-/// The KV cache of one layer is [n_blocks][block_size][n_kv_heads * head_dim]
-/// for K and V separately. Row r belongs to a sequence whose block table is
+/// The KV cache of one layer is [n_blocks][n_kv_heads][block_size][head_dim]
+/// for K and V separately: head-major inside a block, so one head's keys of
+/// a block are one contiguous run (block_size * head_dim values). Row r belongs to a sequence whose block table is
 /// block_tables[table_offsets[r] ...]; it attends to positions 0...positions[r]
 /// of that sequence (its own K/V must already be written).
 typedef struct {
@@ -56,12 +57,13 @@ typedef struct {
 /// so each thread reads one head's K/V once for all query heads sharing it.
 void ck_attention(ck_pool *pool, const ck_attention_args *args);
 
-/// Stores n_rows rows of width n (f32) into a cache laid out as in
-/// ck_attention_args: row r goes to block block_tables[table_offsets[r] +
-/// positions[r] / block_size], slot positions[r] % block_size.
+/// Stores n_rows rows of width n = n_kv_heads * head_dim (f32) into a cache
+/// laid out as in ck_attention_args: row r goes to block
+/// block_tables[table_offsets[r] + positions[r] / block_size], slot
+/// positions[r] % block_size, each head to its own run inside the block.
 void ck_kv_store(void *cache, int kv_f16, const float *src, const int32_t *positions,
                  const int32_t *block_tables, const int32_t *table_offsets, int64_t n_rows, int n,
-                 int block_size);
+                 int n_kv_heads, int block_size);
 
 #ifdef __cplusplus
 }

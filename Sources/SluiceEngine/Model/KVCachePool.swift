@@ -1,7 +1,7 @@
 /// Paged key/value storage shared by all sequences (vLLM-style PagedAttention).
 ///
 /// Memory is `blockCount` fixed-size blocks of `blockSize` token slots, per
-/// layer, for K and V: layout `[layer][block][slot][nKVHeads * headDim]`.
+/// layer, for K and V: layout `[layer][block][kvHead][slot][headDim]`.
 /// Blocks are handed out by the caller (the scheduler's block manager): a
 /// sequence's `blockTable` lists its blocks in position order, so position p
 /// lives in block `blockTable[p / blockSize]`, slot `p % blockSize`. This type

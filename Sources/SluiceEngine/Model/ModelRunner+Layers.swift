@@ -33,8 +33,8 @@ extension ModelRunner {
                 let keys = kvCache.keys(layer: l)
                 let values = kvCache.values(layer: l)
                 let bs = Int32(kvCache.blockSize)
-                ck_kv_store(keys, f16, b.k, positions, blockTables, tableOffsets, Int64(n), Int32(kvDim), bs)
-                ck_kv_store(values, f16, b.v, positions, blockTables, tableOffsets, Int64(n), Int32(kvDim), bs)
+                ck_kv_store(keys, f16, b.k, positions, blockTables, tableOffsets, Int64(n), Int32(kvDim), Int32(c.headCountKV), bs)
+                ck_kv_store(values, f16, b.v, positions, blockTables, tableOffsets, Int64(n), Int32(kvDim), Int32(c.headCountKV), bs)
                 var args = ck_attention_args(
                     q: b.q, out: b.attn, k_cache: keys, v_cache: values, kv_f16: f16,
                     positions: positions, block_tables: blockTables, table_offsets: tableOffsets,

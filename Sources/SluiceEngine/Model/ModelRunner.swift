@@ -92,6 +92,11 @@ public final class ModelRunner: @unchecked Sendable {
             guard chunk.startPosition >= 0, end <= c.contextLength else {
                 throw .invalidBatch("sequence \(id): positions \(chunk.startPosition)..<\(end) outside context \(c.contextLength)")
             }
+            // A table may repeat blocks, so also bound by the pool: the attention
+            // scratch is sized for min(context, pool capacity) positions.
+            guard end <= kvCache.tokenCapacity else {
+                throw .invalidBatch("sequence \(id): \(end) positions exceed the KV pool's \(kvCache.tokenCapacity)")
+            }
             guard chunk.blockTable.count * blockSize >= end else {
                 throw .invalidBatch("sequence \(id): \(chunk.blockTable.count) blocks cannot hold \(end) positions")
             }
