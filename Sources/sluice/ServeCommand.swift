@@ -54,6 +54,30 @@ struct ServeCommand: AsyncParsableCommand {
     var shutdownGrace: Double?
     @Option(help: "Seconds between SSE keep-alive comments on a quiet stream (default 15).")
     var sseKeepAlive: Double?
+    @Option(help: "Tokens one engine step may process, decodes plus prefill chunks (default 256).")
+    var maxBatchedTokens: Int?
+    @Option(help: "Sequences running at once (default 32).")
+    var maxSequences: Int?
+    @Option(help: "KV cache blocks in the pool (default 1024, 16k tokens).")
+    var kvBlocks: Int?
+    @Option(help: "Tokens per KV cache block (default 16).")
+    var blockSize: Int?
+    @Option(help: "Context of one sequence, prompt plus output (default: the model's, at most 4096).")
+    var ctxSize: Int?
+    @Option(help: "Requests that may wait for the engine; beyond it 503 + Retry-After (default 256).")
+    var maxWaitingRequests: Int?
+    @Option(help: "Compute threads of the forward pass (default: one per core).")
+    var threads: Int?
+    @Option(help: "Seconds a generation may run before it is cancelled with an error (default: no limit).")
+    var requestTimeout: Double?
+    @Option(help: "Reuse KV blocks of identical prompt prefixes: true or false (default true).")
+    var prefixCaching: String?
+    @Option(help: "Weights in memory: stored (the file's quantization, repacked) or f32 (dequantized at load) (default stored).")
+    var weights: String?
+    @Option(help: "Threads that sample a step's logit rows in parallel (default 1: the engine thread).")
+    var samplingThreads: Int?
+    @Option(help: "KV cache element type: f32 or f16 (half the memory) (default f32).")
+    var kvCacheType: String?
 
     /// The flags that were given, keyed by setting name.
     var givenFlags: [String: String] {
@@ -67,6 +91,11 @@ struct ServeCommand: AsyncParsableCommand {
         put("max-connections", maxConnections); put("event-loops", eventLoops)
         put("header-timeout", headerTimeout); put("body-timeout", bodyTimeout); put("idle-timeout", idleTimeout)
         put("shutdown-grace", shutdownGrace); put("sse-keep-alive", sseKeepAlive)
+        put("max-batched-tokens", maxBatchedTokens); put("max-sequences", maxSequences); put("kv-blocks", kvBlocks)
+        put("block-size", blockSize); put("ctx-size", ctxSize); put("max-waiting-requests", maxWaitingRequests)
+        put("threads", threads); put("request-timeout", requestTimeout); put("prefix-caching", prefixCaching)
+        put("weights", weights); put("kv-cache-type", kvCacheType)
+        put("sampling-threads", samplingThreads)
         return flags
     }
 
@@ -83,18 +112,20 @@ struct ServeCommand: AsyncParsableCommand {
                 handler.logLevel = level
                 return handler
             }
+            let inference = try InferenceServer.start(configuration: configuration)
             gateway = try Gateway(configuration: configuration, logger: Logger(label: "sluice.access"),
-                                  created: Int(Date().timeIntervalSince1970))
+                                  created: Int(Date().timeIntervalSince1970), routes: inference.all)
             port = try gateway.start()
         } catch {
             FileHandle.standardError.write(Data("sluice: error: \(error.message)\n".utf8))
             throw ExitCode.failure
         }
+        // Handlers first: a SIGTERM right after the "listening" line must shut down gracefully.
+        let signals = ShutdownSignals { gateway.shutdown() }
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         // Unbuffered write: tests wait for this line on a pipe.
         FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
 
-        let signals = ShutdownSignals { gateway.shutdown() }
         await gateway.waitUntilStopped()
         signals.cancel()
         LogLineWriter.standardOutput.flush()
