@@ -21,6 +21,8 @@ public struct GatewayConfiguration: Sendable, Hashable {
     public var idleTimeoutSeconds = 60.0
     public var shutdownGraceSeconds = 10.0
     public var sseKeepAliveSeconds = 15.0
+    /// Keys, limits, store and cache (Access/AccessConfiguration.swift).
+    public var access = AccessConfiguration()
 
     public init() {}
 

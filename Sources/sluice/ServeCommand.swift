@@ -54,6 +54,8 @@ struct ServeCommand: AsyncParsableCommand {
     var shutdownGrace: Double?
     @Option(help: "Seconds between SSE keep-alive comments on a quiet stream (default 15).")
     var sseKeepAlive: Double?
+    @OptionGroup(title: "Keys, limits, store and cache")
+    var keys: KeysServeOptions
 
     /// The flags that were given, keyed by setting name.
     var givenFlags: [String: String] {
@@ -67,6 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
         put("max-connections", maxConnections); put("event-loops", eventLoops)
         put("header-timeout", headerTimeout); put("body-timeout", bodyTimeout); put("idle-timeout", idleTimeout)
         put("shutdown-grace", shutdownGrace); put("sse-keep-alive", sseKeepAlive)
+        flags.merge(keys.givenFlags) { given, _ in given }
         return flags
     }
 
@@ -74,6 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
         let gateway: Gateway
         let port: Int
         let configuration: GatewayConfiguration
+        var accessControl: AccessControl?
         do throws(GatewayError) {
             configuration = try GatewayConfiguration.resolve(flags: givenFlags, environment: ProcessInfo.processInfo.environment)
             let format = configuration.logFormat
@@ -83,8 +87,10 @@ struct ServeCommand: AsyncParsableCommand {
                 handler.logLevel = level
                 return handler
             }
+            let access = try AccessControl.open(configuration.access, logger: Logger(label: "sluice.keys"))
+            accessControl = access
             gateway = try Gateway(configuration: configuration, logger: Logger(label: "sluice.access"),
-                                  created: Int(Date().timeIntervalSince1970))
+                                  created: Int(Date().timeIntervalSince1970), access: access)
             port = try gateway.start()
         } catch {
             FileHandle.standardError.write(Data("sluice: error: \(error.message)\n".utf8))
@@ -97,6 +103,7 @@ struct ServeCommand: AsyncParsableCommand {
         let signals = ShutdownSignals { gateway.shutdown() }
         await gateway.waitUntilStopped()
         signals.cancel()
+        accessControl?.shutdown()
         LogLineWriter.standardOutput.flush()
     }
 }
