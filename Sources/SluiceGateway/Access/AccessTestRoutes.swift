@@ -7,7 +7,7 @@ import SluiceHTTP
 ///
 /// `POST /v1/_test/hold` body `{"model", "prompt_tokens", "max_tokens", "hold_ms", "actual_tokens"}`:
 /// admits like an inference route, then streams one SSE comment every 100 ms for `hold_ms`
-/// (so the connection is visibly in flight) and settles with `actual_tokens`.
+/// (so the connection is visibly in flight) settles with `actual_tokens`, then writes `data: {"done":true}`.
 enum AccessTestRoutes {
     static func all(modelID: String) -> [GatewayRoute] {
         [GatewayRoute(.post, "/v1/_test/hold", .async { request in await hold(request, defaultModel: modelID) })]
@@ -41,8 +41,9 @@ enum AccessTestRoutes {
                 try await Task.sleep(for: .milliseconds(100))
                 waited += 100
             }
-            try await writer.write(Array("data: {\"done\":true}\n\n".utf8))
+            // Settled before the last bytes, so a client that saw the end sees the slot free.
             await ticket.settle(actualTokens: actualTokens)
+            try await writer.write(Array("data: {\"done\":true}\n\n".utf8))
         })
     }
 }
