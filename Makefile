@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 PYTEST := .venv/bin/python -m pytest
 
-.PHONY: deps deps-serve model build serve test test-swift test-python bench bench-http bench-engine clean
+.PHONY: deps deps-serve model build serve test test-swift test-python bench bench-http bench-engine bench-serving clean
 
 deps:
 	@scripts/install-deps.sh all
@@ -38,13 +38,16 @@ test-swift:
 test-python:
 	SLUICE_BIN=$(BIN_DIR)/sluice SLUICE_MODEL=$(CURDIR)/$(MODEL) $(PYTEST) -q tests/python
 
-bench: bench-http bench-engine
+bench: bench-http bench-engine bench-serving
 
 bench-http: deps model build
 	SLUICE_BIN=$(BIN_DIR)/sluice bench/http.sh
 
 bench-engine: deps model build
 	SLUICE_BIN=$(BIN_DIR)/sluice bench/engine.sh
+
+bench-serving: deps model build
+	SLUICE_BIN=$(BIN_DIR)/sluice SLUICE_MODEL=$(CURDIR)/$(MODEL) .venv/bin/python bench/serving.py
 
 clean:
 	rm -rf .build

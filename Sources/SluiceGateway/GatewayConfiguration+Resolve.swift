@@ -42,7 +42,7 @@ extension GatewayConfiguration {
         seconds("idle-timeout") { $0.idleTimeoutSeconds = $1 },
         seconds("shutdown-grace") { $0.shutdownGraceSeconds = $1 },
         seconds("sse-keep-alive") { $0.sseKeepAliveSeconds = $1 },
-    ] + accessSettings
+    ] + inferenceSettings + accessSettings
 
     /// Resolves the configuration with precedence flag > environment > file > default.
     /// - Parameters:

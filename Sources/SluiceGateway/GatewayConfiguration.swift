@@ -21,6 +21,8 @@ public struct GatewayConfiguration: Sendable, Hashable {
     public var idleTimeoutSeconds = 60.0
     public var shutdownGraceSeconds = 10.0
     public var sseKeepAliveSeconds = 15.0
+    /// Scheduler and engine settings (Inference/InferenceConfiguration.swift).
+    public var inference = InferenceConfiguration()
     /// Keys, limits, store and cache (Access/AccessConfiguration.swift).
     public var access = AccessConfiguration()
 

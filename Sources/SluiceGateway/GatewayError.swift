@@ -5,6 +5,8 @@ public struct GatewayError: Error, Sendable, Hashable, CustomStringConvertible {
         case invalidConfiguration
         case modelUnreadable
         case serverFailed
+        /// The forward pass failed (fails the requests of that step, not the server).
+        case engineFailed
     }
 
     public let kind: Kind

@@ -54,6 +54,24 @@ struct ServeCommand: AsyncParsableCommand {
     var shutdownGrace: Double?
     @Option(help: "Seconds between SSE keep-alive comments on a quiet stream (default 15).")
     var sseKeepAlive: Double?
+    @Option(help: "Tokens one engine step may process, decodes plus prefill chunks (default 256).")
+    var maxBatchedTokens: Int?
+    @Option(help: "Sequences running at once (default 32).")
+    var maxSequences: Int?
+    @Option(help: "KV cache blocks in the pool (default 1024).")
+    var kvBlocks: Int?
+    @Option(help: "Tokens per KV cache block (default 16).")
+    var blockSize: Int?
+    @Option(help: "Context of one sequence, prompt plus output (default: the model's, at most 4096).")
+    var ctxSize: Int?
+    @Option(help: "Requests that may wait for the engine; beyond it 503 + Retry-After (default 256).")
+    var maxWaitingRequests: Int?
+    @Option(help: "Compute threads of the forward pass (default: one per core).")
+    var threads: Int?
+    @Option(help: "Seconds a generation may run before it is cancelled with an error (default: no limit).")
+    var requestTimeout: Double?
+    @Option(help: "Reuse KV blocks of identical prompt prefixes: true or false (default true).")
+    var prefixCaching: String?
     @OptionGroup(title: "Keys, limits, store and cache")
     var keys: KeysServeOptions
 
@@ -69,6 +87,9 @@ struct ServeCommand: AsyncParsableCommand {
         put("max-connections", maxConnections); put("event-loops", eventLoops)
         put("header-timeout", headerTimeout); put("body-timeout", bodyTimeout); put("idle-timeout", idleTimeout)
         put("shutdown-grace", shutdownGrace); put("sse-keep-alive", sseKeepAlive)
+        put("max-batched-tokens", maxBatchedTokens); put("max-sequences", maxSequences); put("kv-blocks", kvBlocks)
+        put("block-size", blockSize); put("ctx-size", ctxSize); put("max-waiting-requests", maxWaitingRequests)
+        put("threads", threads); put("request-timeout", requestTimeout); put("prefix-caching", prefixCaching)
         flags.merge(keys.givenFlags) { given, _ in given }
         return flags
     }
@@ -89,8 +110,9 @@ struct ServeCommand: AsyncParsableCommand {
             }
             let access = try AccessControl.open(configuration.access, logger: Logger(label: "sluice.keys"))
             accessControl = access
+            let inference = try InferenceServer.start(configuration: configuration)
             gateway = try Gateway(configuration: configuration, logger: Logger(label: "sluice.access"),
-                                  created: Int(Date().timeIntervalSince1970), access: access)
+                                  created: Int(Date().timeIntervalSince1970), routes: inference.all, access: access)
             port = try gateway.start()
         } catch {
             FileHandle.standardError.write(Data("sluice: error: \(error.message)\n".utf8))

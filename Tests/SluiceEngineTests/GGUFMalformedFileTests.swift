@@ -97,6 +97,14 @@ import Testing
         #expect(throws: GGUFError.unknownValueType(offset: 52, type: 13)) { try GGUFFile(bytes: bytes) }
     }
 
+    @Test func rejectsInvalidUTF8InStrings() {
+        var image = GGUFTestImage()
+        image.metadata = [("name", .string("abc"))]
+        var bytes = image.bytes()
+        bytes[bytes.count - 2] = 0xFF
+        #expect(throws: GGUFError.invalidUTF8(offset: 40, what: "name")) { try GGUFFile(bytes: bytes) }
+    }
+
     @Test func rejectsBoolOtherThanZeroOrOne() {
         var image = GGUFTestImage()
         image.metadata = [("flag", .bool(true))]

@@ -10,7 +10,7 @@ import Testing
         let file = try GGUFFile(path: try ModelFixture.requireDefaultModel())
         #expect(file.version == 3)
         #expect(file.tensors.count == 272)
-        #expect(file.metadata.count == 30)
+        #expect(file.metadata.count == 33)
         #expect(try file.string("general.architecture") == "llama")
         #expect(try file.int("llama.block_count") == 30)
         #expect(try file.int("llama.embedding_length") == 576)
@@ -40,7 +40,7 @@ import Testing
         let headerEnd = original.dataOffset
         // Keep a little tensor data after the header so some mutants parse tensors.
         var image = Array(original.rawBytes)
-        var rng = SplitMix64(seed: 0x5EED_6475)
+        var rng = GGUFFuzzRandom(seed: 0x5EED_6475)
         var parsed = 0
         var rejected = 0
 
@@ -95,8 +95,8 @@ import Testing
     }
 }
 
-/// Small deterministic PRNG for tests (SplitMix64, Steele et al. 2014).
-struct SplitMix64: RandomNumberGenerator {
+/// Small deterministic PRNG for tests (GGUFFuzzRandom, Steele et al. 2014).
+struct GGUFFuzzRandom: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

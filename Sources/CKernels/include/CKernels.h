@@ -123,4 +123,7 @@ void ck_quantize_row_q8(const float *x, ck_block_q8 *dst, int64_t n);
 #ifdef __cplusplus
 }
 #endif
+// Forward-pass ops (engine-owned), part of the same module.
+#include "ck_ops.h"
+
 #endif

@@ -41,12 +41,17 @@ struct GGUFByteReader {
     }
 
     /// GGUF string: `u64` byte length then UTF-8 bytes, no terminator. Invalid
-    /// UTF-8 is repaired (U+FFFD) rather than rejected, as llama.cpp accepts it.
+    /// UTF-8 is an error: real vocabularies are valid, and repairing binary
+    /// garbage (a corrupted length) would silently shift everything after it.
     mutating func readString(_ what: @autoclosure () -> String) throws(GGUFError) -> String {
+        let at = offset
         let length = try readCount(minItemBytes: 1, what())
         let slice = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])
         offset += length
-        return String(decoding: slice, as: UTF8.self)
+        // ASCII is the common case and needs no validation pass.
+        if !slice.contains(where: { $0 >= 0x80 }) { return String(decoding: slice, as: UTF8.self) }
+        guard let s = String(validating: slice, as: UTF8.self) else { throw .invalidUTF8(offset: at, what: what()) }
+        return s
     }
 
     mutating func skip(to newOffset: Int, _ what: @autoclosure () -> String) throws(GGUFError) {

@@ -13,6 +13,8 @@ public enum GGUFError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A count or length that cannot fit in what is left of the file.
     case implausibleCount(offset: Int, count: UInt64, what: String)
     case unknownValueType(offset: Int, type: UInt32)
+    /// A string whose bytes are not valid UTF-8 (its length field is at `offset`).
+    case invalidUTF8(offset: Int, what: String)
     /// Arrays of arrays deeper than the reader allows.
     case nestingTooDeep(offset: Int)
     case duplicateKey(String)
@@ -33,6 +35,7 @@ public enum GGUFError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .truncated(offset, needed, what): "file truncated: \(what) needs \(needed) bytes at offset \(offset)"
         case let .implausibleCount(offset, count, what): "implausible \(what) \(count) at offset \(offset)"
         case let .unknownValueType(offset, type): "unknown metadata value type \(type) at offset \(offset)"
+        case let .invalidUTF8(offset, what): "\(what) at offset \(offset) is not valid UTF-8"
         case let .nestingTooDeep(offset): "arrays nested too deeply at offset \(offset)"
         case let .duplicateKey(key): "duplicate metadata key \(key)"
         case let .duplicateTensor(name): "duplicate tensor \(name)"

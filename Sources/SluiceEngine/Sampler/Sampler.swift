@@ -134,11 +134,8 @@ struct Candidates {
     mutating func keepTopP(_ p: Float) {
         let maximum = maxLogit
         var weights = [Float](repeating: 0, count: logits.count)
-        var total = 0.0
-        for (index, logit) in logits.enumerated() {
-            let weight = expf(logit - maximum)
-            weights[index] = weight
-            total += Double(weight)
+        let total = logits.withUnsafeBufferPointer { row in
+            weights.withUnsafeMutableBufferPointer { VectorExp.shiftedExp(row, shift: maximum, scale: 1, into: $0) }
         }
         let target = Double(p) * total
         if sorted {
@@ -221,16 +218,13 @@ struct Candidates {
     func draw(temperature: Float, uniform: Double) -> Int {
         let maximum = maxLogit
         let scale = 1 / max(temperature, 1e-6)
-        var weights = [Double](repeating: 0, count: logits.count)
-        var total = 0.0
-        for (index, logit) in logits.enumerated() {
-            let weight = Double(expf((logit - maximum) * scale))
-            weights[index] = weight
-            total += weight
+        var weights = [Float](repeating: 0, count: logits.count)
+        let total = logits.withUnsafeBufferPointer { row in
+            weights.withUnsafeMutableBufferPointer { VectorExp.shiftedExp(row, shift: maximum, scale: scale, into: $0) }
         }
         var threshold = uniform * total
         for (index, weight) in weights.enumerated() {
-            threshold -= weight
+            threshold -= Double(weight)
             if threshold < 0 { return ids[index] }
         }
         return ids[ids.count - 1]

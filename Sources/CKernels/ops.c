@@ -1,0 +1,165 @@
+// Forward-pass operations other than the weight matmuls. See ck_ops.h.
+#include "ck_ops.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <string.h>
+
+void ck_rmsnorm(const float *x, const float *weight, float *y, int64_t n_rows, int64_t n, float eps) {
+    for (int64_t r = 0; r < n_rows; r++) {
+        const float *xr = x + r * n;
+        float *yr = y + r * n;
+        float ss = 0.0f;
+        for (int64_t i = 0; i < n; i++) ss += xr[i] * xr[i];
+        const float scale = 1.0f / sqrtf(ss / (float)n + eps);
+        for (int64_t i = 0; i < n; i++) yr[i] = xr[i] * scale * weight[i];
+    }
+}
+
+void ck_rope(float *x, const int32_t *positions, int64_t n_rows, int n_heads, int head_dim, int n_rot,
+             float freq_base) {
+    // theta_i = pos * base^(-2i/n_rot); computed in double like ggml's cache
+    // of sin/cos would drift less over long positions.
+    const int half = n_rot / 2;
+    float inv_freq[half > 0 ? half : 1];
+    for (int i = 0; i < half; i++) inv_freq[i] = (float)pow((double)freq_base, -2.0 * i / (double)n_rot);
+    float cs[half > 0 ? half : 1], sn[half > 0 ? half : 1];
+    for (int64_t r = 0; r < n_rows; r++) {
+        const float pos = (float)positions[r];
+        for (int i = 0; i < half; i++) {
+            const float theta = pos * inv_freq[i];
+            cs[i] = cosf(theta);
+            sn[i] = sinf(theta);
+        }
+        float *row = x + r * (int64_t)n_heads * head_dim;
+        for (int h = 0; h < n_heads; h++) {
+            float *v = row + (int64_t)h * head_dim;
+            for (int i = 0; i < half; i++) {
+                const float a = v[2 * i], b = v[2 * i + 1];
+                v[2 * i] = a * cs[i] - b * sn[i];
+                v[2 * i + 1] = a * sn[i] + b * cs[i];
+            }
+        }
+    }
+}
+
+void ck_silu_mul(float *gate, const float *up, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        const float g = gate[i];
+        gate[i] = g / (1.0f + expf(-g)) * up[i];
+    }
+}
+
+void ck_add(float *y, const float *x, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] += x[i];
+}
+
+// MARK: KV cache
+
+static inline _Float16 to_half(float f) { return (_Float16)f; }
+
+void ck_kv_store(void *cache, int kv_f16, const float *src, const int32_t *positions,
+                 const int32_t *block_tables, const int32_t *table_offsets, int64_t n_rows, int n,
+                 int block_size) {
+    for (int64_t r = 0; r < n_rows; r++) {
+        const int32_t pos = positions[r];
+        const int64_t block = block_tables[table_offsets[r] + pos / block_size];
+        const int64_t slot = block * block_size + pos % block_size;
+        const float *s = src + r * (int64_t)n;
+        if (kv_f16) {
+            _Float16 *d = (_Float16 *)cache + slot * n;
+            for (int i = 0; i < n; i++) d[i] = to_half(s[i]);
+        } else {
+            memcpy((float *)cache + slot * n, s, sizeof(float) * (size_t)n);
+        }
+    }
+}
+
+// MARK: Attention
+
+typedef struct {
+    const ck_attention_args *a;
+    _Atomic int64_t next;  // next (row, kv head) task to claim
+} attention_run;
+
+static inline float dot_f32(const float *a, const float *b, int n) {
+    float s = 0.0f;
+    for (int i = 0; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+static inline float dot_f16(const float *a, const _Float16 *b, int n) {
+    float s = 0.0f;
+    for (int i = 0; i < n; i++) s += a[i] * (float)b[i];
+    return s;
+}
+
+// One task: row r, KV head g, and the `group` query heads that share it.
+static void attention_task(const ck_attention_args *a, int64_t r, int g, float *scores) {
+    const int group = a->n_heads / a->n_kv_heads;
+    const int hd = a->head_dim;
+    const int kv_dim = a->n_kv_heads * hd;
+    const int32_t n_pos = a->positions[r] + 1;
+    const int32_t *table = a->block_tables + a->table_offsets[r];
+    const float *q = a->q + r * (int64_t)a->n_heads * hd + (int64_t)g * group * hd;
+    float *out = a->out + r * (int64_t)a->n_heads * hd + (int64_t)g * group * hd;
+
+    // scores[h * n_pos + p] = q_h . k_p * scale
+    for (int32_t p = 0; p < n_pos; p++) {
+        const int64_t slot = (int64_t)table[p / a->block_size] * a->block_size + p % a->block_size;
+        const int64_t off = slot * kv_dim + (int64_t)g * hd;
+        for (int h = 0; h < group; h++) {
+            const float *qh = q + h * hd;
+            const float s = a->kv_f16 ? dot_f16(qh, (const _Float16 *)a->k_cache + off, hd)
+                                      : dot_f32(qh, (const float *)a->k_cache + off, hd);
+            scores[(int64_t)h * n_pos + p] = s * a->scale;
+        }
+    }
+    for (int h = 0; h < group; h++) {
+        float *s = scores + (int64_t)h * n_pos;
+        float m = s[0];
+        for (int32_t p = 1; p < n_pos; p++) m = s[p] > m ? s[p] : m;
+        float sum = 0.0f;
+        for (int32_t p = 0; p < n_pos; p++) {
+            s[p] = expf(s[p] - m);
+            sum += s[p];
+        }
+        const float inv = 1.0f / sum;
+        for (int32_t p = 0; p < n_pos; p++) s[p] *= inv;
+        memset(out + h * hd, 0, sizeof(float) * (size_t)hd);
+    }
+    for (int32_t p = 0; p < n_pos; p++) {
+        const int64_t slot = (int64_t)table[p / a->block_size] * a->block_size + p % a->block_size;
+        const int64_t off = slot * kv_dim + (int64_t)g * hd;
+        for (int h = 0; h < group; h++) {
+            const float w = scores[(int64_t)h * n_pos + p];
+            float *o = out + h * hd;
+            if (a->kv_f16) {
+                const _Float16 *v = (const _Float16 *)a->v_cache + off;
+                for (int i = 0; i < hd; i++) o[i] += w * (float)v[i];
+            } else {
+                const float *v = (const float *)a->v_cache + off;
+                for (int i = 0; i < hd; i++) o[i] += w * v[i];
+            }
+        }
+    }
+}
+
+static void attention_worker(void *ctx, int ith, int nth) {
+    (void)nth;
+    attention_run *run = ctx;
+    const ck_attention_args *a = run->a;
+    float *scores = a->scratch + (int64_t)ith * a->scratch_per_thread;
+    const int64_t n_tasks = a->n_rows * a->n_kv_heads;
+    for (;;) {
+        const int64_t t = atomic_fetch_add(&run->next, 1);
+        if (t >= n_tasks) break;
+        attention_task(a, t / a->n_kv_heads, (int)(t % a->n_kv_heads), scores);
+    }
+}
+
+void ck_attention(ck_pool *pool, const ck_attention_args *args) {
+    attention_run run = {.a = args};
+    atomic_init(&run.next, 0);
+    ck_pool_run_dynamic(pool, attention_worker, &run);
+}

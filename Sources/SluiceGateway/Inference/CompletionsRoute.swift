@@ -1,0 +1,95 @@
+import SluiceAPI
+import SluiceHTTP
+
+// `POST /v1/completions` (legacy, openai_compat.md §1.5): one or more prompts, `n` choices each,
+// numbered `promptIndex * n + choice`; integer `logprobs`; `echo` prepends the prompt text.
+// Logprobs cover generated tokens only (the engine computes logits for the last prompt row, so
+// `echo` with `logprobs` has no prompt-token logprobs).
+extension InferenceRoutes {
+    func completions(_ request: HTTPRequest) async -> HTTPResponse {
+        let completion: ValidatedCompletionRequest
+        var prompts: [[Int32]] = []
+        do throws(APIError) {
+            completion = try ValidatedCompletionRequest.validate(body: request.body)
+            guard completion.model == model.id else { throw APIError.modelNotFound(completion.model) }
+            for (index, input) in completion.prompts.enumerated() { prompts.append(try model.completionPrompt(input, index: index)) }
+        } catch {
+            return Self.errorResponse(error)
+        }
+        let n = completion.output.choices
+        let echoes = completion.echo
+            ? prompts.indices.flatMap { index in Array(repeating: echoText(completion.prompts[index], prompts[index]), count: n) }
+            : []
+        let builder = CompletionResponseBuilder(request: completion, identity: identity(prefix: "cmpl-"))
+        if completion.maxTokens == 0 {
+            // `echo` with no generation: the prompt is the whole answer; nothing runs.
+            let usage = Usage(promptTokens: prompts.reduce(0) { $0 + $1.count }, completionTokens: 0, cachedTokens: 0)
+            let choices = echoes.map { _ in GeneratedChoice(text: "", finishReason: .length, logprobs: completion.logprobs == nil ? nil : []) }
+            return Self.jsonResponse(builder.response(choices: choices, usage: usage, echoPrefixes: echoes))
+        }
+        let job = InferenceJob(
+            prompts: prompts, choicesPerPrompt: n, maxNewTokens: completion.maxTokens,
+            sampling: ServedLanguageModel.engineSampling(completion.sampling, logprobs: completion.logprobs != nil,
+                                                         topLogprobs: completion.logprobs ?? 0),
+            stops: completion.output.stop, cacheSalt: nil, timeoutSeconds: requestTimeoutSeconds)
+        let handle: InferenceHandle
+        switch service.submit(job) {
+        case .failure(var error):
+            if error.code == "context_length_exceeded" { error.param = "prompt" }
+            return Self.errorResponse(error)
+        case .success(let admitted): handle = admitted
+        }
+        if completion.output.stream { return streamCompletion(handle, builder: builder, echoes: echoes, choices: job.choiceCount) }
+        var collected = CollectedChoices(count: job.choiceCount)
+        for await event in handle.events {
+            if let error = collected.apply(event) { return Self.errorResponse(error) }
+        }
+        guard let usage = collected.usage else {
+            return Self.errorResponse(.internal("The request was cancelled before it finished."))
+        }
+        return Self.jsonResponse(builder.response(choices: collected.generated(logprobs: completion.logprobs != nil),
+                                                  usage: usage, echoPrefixes: echoes))
+    }
+
+    private func echoText(_ input: PromptInput, _ tokens: [Int32]) -> String {
+        if case .text(let text) = input { return text }
+        return model.tokenizer.decode(tokens.map(Int.init))
+    }
+
+    private func streamCompletion(_ handle: InferenceHandle, builder: CompletionResponseBuilder, echoes: [String],
+                                  choices: Int) -> HTTPResponse {
+        HTTPResponse.serverSentEvents(keepAliveInterval: keepAlive) { writer in
+            writer.onCancel { handle.cancel() }
+            // Unicode scalars already sent per choice: logprobs' `text_offset` continues from there.
+            var offsets = Array(repeating: 0, count: choices)
+            do throws(HTTPError) {
+                var first: [[UInt8]] = []
+                for (index, echo) in echoes.enumerated() where index < choices && !echo.isEmpty {
+                    if let chunk = builder.textChunk(StreamDelta(choice: index, text: echo)) { first.append(ServerSentEvents.event(chunk)) }
+                    offsets[index] = echo.unicodeScalars.count
+                }
+                try await Self.send(first, to: writer)
+                for await event in handle.events {
+                    var chunks: [[UInt8]] = []
+                    switch event {
+                    case let .delta(choice, text, logprobs):
+                        let offset = offsets.indices.contains(choice) ? offsets[choice] : 0
+                        let delta = StreamDelta(choice: choice, text: text, logprobs: builder.logprobs == nil ? nil : logprobs)
+                        if let chunk = builder.textChunk(delta, textOffset: offset) { chunks.append(ServerSentEvents.event(chunk)) }
+                        if offsets.indices.contains(choice) { offsets[choice] += text.unicodeScalars.count }
+                    case let .finished(choice, reason):
+                        chunks.append(ServerSentEvents.event(builder.finishChunk(choice: choice, reason: reason)))
+                    case let .completed(usage):
+                        if let chunk = builder.usageChunk(usage) { chunks.append(ServerSentEvents.event(chunk)) }
+                        chunks.append(ServerSentEvents.done)
+                    case let .failed(error):
+                        chunks += [ServerSentEvents.error(error), ServerSentEvents.done]
+                    }
+                    try await Self.send(chunks, to: writer)
+                }
+            } catch {
+                handle.cancel()
+            }
+        }
+    }
+}

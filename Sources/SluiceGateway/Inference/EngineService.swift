@@ -1,0 +1,285 @@
+import Foundation
+import SluiceAPI
+import SluiceEngine
+import SluiceScheduler
+
+/// The engine service: one dedicated thread (never the I/O loop, never Swift's cooperative pool)
+/// runs `schedule → execute → sample → update` for as long as there is work, and parks on a
+/// condition variable when there is none (vLLM v1's engine core loop, llama.cpp's slot loop).
+///
+/// Handlers call `submit` and `cancel` from any thread. Both take the service lock only briefly:
+/// the scheduler is pure and fast, so admission errors (context length, overload → 503) are
+/// known synchronously, before any response byte is written. The forward pass and sampling run
+/// outside the lock, so submissions never wait for a step.
+public final class EngineService: @unchecked Sendable {
+    public struct Clock: Sendable {
+        /// Monotonic seconds.
+        public var now: @Sendable () -> Double
+        /// A seed for requests without `seed` (tests inject a constant).
+        public var entropy: @Sendable () -> UInt64
+
+        public init(now: @escaping @Sendable () -> Double, entropy: @escaping @Sendable () -> UInt64) {
+            self.now = now
+            self.entropy = entropy
+        }
+
+        public static let system = Clock(
+            now: { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 },
+            entropy: { UInt64.random(in: .min ... .max) })
+    }
+
+    public let metrics: InferenceMetrics
+    let tokenizer: Tokenizer
+    let executor: any InferenceExecutor
+    let clock: Clock
+
+    // Guarded by `signal`'s lock.
+    private let signal = EngineSignal()
+    private var scheduler: ContinuousBatchScheduler
+    private var jobs: [UInt64: JobRuntime] = [:]
+    private var jobOfRequest: [RequestID: JobRuntime] = [:]
+    private var nextJobID: UInt64 = 0
+    private var stopping = false
+    private var threadRunning = false
+    private var schedulerSnapshot: SchedulerMetrics
+
+    public init(scheduler config: SchedulerConfig, executor: any InferenceExecutor, tokenizer: Tokenizer,
+                metrics: InferenceMetrics = InferenceMetrics(), clock: Clock = .system) throws(GatewayError) {
+        do {
+            scheduler = try ContinuousBatchScheduler(config: config)
+        } catch {
+            throw GatewayError(.invalidConfiguration, "scheduler: \(error)")
+        }
+        schedulerSnapshot = scheduler.metrics
+        self.executor = executor
+        self.tokenizer = tokenizer
+        self.metrics = metrics
+        self.clock = clock
+    }
+
+    public var schedulerConfig: SchedulerConfig { scheduler.config }
+
+    /// The scheduler's counters as of the last step (for `/metrics`).
+    public var schedulerMetrics: SchedulerMetrics { signal.withLock { schedulerSnapshot } }
+
+    // MARK: Lifecycle
+
+    /// Starts the engine thread (once).
+    public func start() {
+        let alreadyRunning = signal.withLock { () -> Bool in
+            defer { threadRunning = true }
+            return threadRunning
+        }
+        guard !alreadyRunning else { return }
+        let thread = Thread { [self] in runLoop() }
+        thread.name = "sluice-engine"
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// Stops the thread after its current step; unfinished jobs fail with 503. Blocks until it exits.
+    public func stop() {
+        signal.withLock {
+            stopping = true
+            signal.signal()
+            while threadRunning { signal.wait() }
+        }
+    }
+
+    // MARK: Requests in
+
+    /// Admits a job or rejects it at once (`context_length_exceeded` 400, overload 503 + Retry-After).
+    public func submit(_ job: InferenceJob) -> Result<InferenceHandle, APIError> {
+        let (events, continuation) = AsyncStream.makeStream(of: InferenceEvent.self)
+        let now = clock.now()
+        let entropy = clock.entropy()
+        let wantsLogprobs = job.sampling.logprobs || job.sampling.topLogprobs > 0
+        let result: Result<JobRuntime, APIError> = signal.withLock {
+            guard !stopping else { return .failure(APIError.overloaded(retryAfterSeconds: 5)) }
+            let runtime = JobRuntime(id: nextJobID, continuation: continuation, submittedAt: now,
+                                     deadline: job.timeoutSeconds.map { now + $0 }, wantsLogprobs: wantsLogprobs)
+            for (promptIndex, prompt) in job.prompts.enumerated() {
+                let request = GenerationRequest(promptTokens: prompt, maxNewTokens: job.maxNewTokens,
+                                                choices: job.choicesPerPrompt, cacheSalt: job.cacheSalt)
+                switch scheduler.submit(request) {
+                case .failure(let error):
+                    runtime.requests.forEach { scheduler.cancel($0) }  // all prompts or none
+                    if !runtime.requests.isEmpty { signal.signal() }
+                    return .failure(Self.apiError(error))
+                case .success(let requestID):
+                    runtime.requests.append(requestID)
+                    for choice in 0..<job.choicesPerPrompt {
+                        var parameters = job.sampling
+                        parameters.seed = job.sampling.seed.map { $0.mixed(withChoice: promptIndex * job.choicesPerPrompt + choice) }
+                        runtime.choices[SequenceID(request: requestID, choice: choice)] = ChoiceRuntime(
+                            choiceIndex: promptIndex * job.choicesPerPrompt + choice,
+                            sampler: Sampler(parameters: parameters, fallbackSeed: entropy.mixed(withChoice: choice)),
+                            detokenizer: IncrementalDetokenizer(tokenizer: tokenizer),
+                            assembler: ChoiceTextAssembler(stops: job.stops))
+                    }
+                }
+            }
+            nextJobID += 1
+            runtime.unfinishedRequests = runtime.requests.count
+            jobs[runtime.id] = runtime
+            for request in runtime.requests { jobOfRequest[request] = runtime }
+            signal.signal()
+            return .success(runtime)
+        }
+        switch result {
+        case .failure(let error):
+            metrics.requestRejected(code: error.code ?? "error")
+            continuation.finish()
+            return .failure(error)
+        case .success(let runtime):
+            let jobID = runtime.id
+            continuation.onTermination = { [weak self] termination in
+                if case .cancelled = termination { self?.cancel(jobID: jobID) }
+            }
+            return .success(InferenceHandle(id: jobID, events: events, service: self))
+        }
+    }
+
+    /// Aborts a job at the next step boundary (client gone). Unknown or finished ids are ignored.
+    func cancel(jobID: UInt64) {
+        signal.withLock {
+            guard let job = jobs[jobID] else { return }
+            job.requests.forEach { scheduler.cancel($0) }
+            signal.signal()
+        }
+    }
+
+    static func apiError(_ error: SchedulerError) -> APIError {
+        switch error {
+        case let .contextLengthExceeded(requested, limit):
+            return .contextLengthExceeded(requestedTokens: requested, limit: limit)
+        case .overloaded:
+            return .overloaded(retryAfterSeconds: 1)
+        case let .invalidRequest(message):
+            return .invalidRequest(message, param: nil)
+        case let .invalidConfiguration(message):
+            return .internal(message)
+        }
+    }
+
+    // MARK: The loop
+
+    private func runLoop() {
+        while true {
+            let keepGoing = signal.withLock { () -> Bool in
+                while !stopping && !scheduler.hasWork { signal.wait() }
+                return !stopping
+            }
+            guard keepGoing else { break }
+            if !step() {
+                // Work exists but nothing could be scheduled (cannot happen with a valid config:
+                // the oldest sequence always fits). Back off instead of spinning.
+                signal.withLock { signal.wait(seconds: 0.001) }
+            }
+        }
+        failRemainingJobs()
+        signal.withLock {
+            threadRunning = false
+            signal.signal()
+        }
+    }
+
+    /// One iteration. Returns false when the plan was empty.
+    @discardableResult
+    func step() -> Bool {
+        let started = clock.now()
+        let (plan, earlyEvents, rows) = signal.withLock { () -> (StepPlan, [SchedulerEvent], [JobRuntime?]) in
+            expireDeadlines(now: started)
+            let plan = scheduler.schedule()
+            let events = scheduler.takeEvents()
+            schedulerSnapshot = scheduler.metrics
+            let rows = plan.sequences.filter(\.needsLogits).map { jobOfRequest[$0.sequenceID.request] }
+            return (plan, events, rows)
+        }
+        deliver(earlyEvents, sampled: [:])
+        guard !plan.isEmpty else { return false }
+
+        let logitRows = plan.sequences.filter(\.needsLogits)
+        var samples: [SequenceSample] = []
+        var sampled: [SequenceID: SampledToken] = [:]
+        do {
+            try executor.execute(plan) { index, logits in
+                guard logitRows.indices.contains(index), let job = rows[index] else { return }
+                let id = logitRows[index].sequenceID
+                guard var choice = job.choices[id] else { return }
+                let token = choice.sampler.sample(logits: logits)
+                job.choices[id] = choice
+                sampled[id] = token
+                samples.append(SequenceSample(sequenceID: id, token: TokenID(token.token),
+                                              finishReason: tokenizer.isEndOfGeneration(token.token) ? .stop : nil))
+            }
+        } catch {
+            abandon(plan, error: error)
+            return true
+        }
+        let events = signal.withLock { () -> [SchedulerEvent] in
+            scheduler.update(with: StepOutput(samples: samples))
+            schedulerSnapshot = scheduler.metrics
+            return scheduler.takeEvents()
+        }
+        metrics.recordStep(seconds: clock.now() - started, sequences: plan.sequences.count, tokens: plan.totalTokens)
+        deliver(events, sampled: sampled)
+        return true
+    }
+
+    /// The executor failed: nothing of the step is committed; the jobs in it fail with a 500.
+    private func abandon(_ plan: StepPlan, error: any Error) {
+        let failed = signal.withLock { () -> [JobRuntime] in
+            scheduler.abandonStep()
+            var failed: [UInt64: JobRuntime] = [:]
+            for entry in plan.sequences {
+                guard let job = jobOfRequest[entry.sequenceID.request] else { continue }
+                job.requests.forEach { scheduler.cancel($0) }
+                failed[job.id] = job
+            }
+            return Array(failed.values)
+        }
+        for job in failed where job.failure == nil {
+            job.failure = .internal("The engine failed while running this request: \(error)")
+        }
+    }
+
+    /// Cancels jobs past their deadline (under the lock); they end with a timeout error.
+    private func expireDeadlines(now: Double) {
+        for job in jobs.values where job.failure == nil {
+            guard let deadline = job.deadline, now >= deadline else { continue }
+            job.failure = APIError(status: 504, message: "The request timed out before it finished.",
+                                   type: "server_error", code: "timeout")
+            job.requests.forEach { scheduler.cancel($0) }
+        }
+    }
+
+    private func failRemainingJobs() {
+        let remaining = signal.withLock { () -> [JobRuntime] in
+            defer {
+                jobs = [:]
+                jobOfRequest = [:]
+            }
+            return Array(jobs.values)
+        }
+        for job in remaining {
+            job.continuation.yield(.failed(APIError(status: 503, message: "The server is shutting down.",
+                                                    type: "server_error", code: "shutting_down")))
+            job.continuation.finish()
+            metrics.requestFinished(status: "error")
+        }
+    }
+
+    // MARK: Called from `deliver` (engine thread)
+
+    func lookUp(_ request: RequestID) -> JobRuntime? { signal.withLock { jobOfRequest[request] } }
+
+    func finishInScheduler(_ sequence: SequenceID) { signal.withLock { scheduler.finish(sequence, reason: .stop) } }
+
+    func forget(_ job: JobRuntime) {
+        signal.withLock {
+            jobs[job.id] = nil
+            for request in job.requests { jobOfRequest[request] = nil }
+        }
+    }
+}

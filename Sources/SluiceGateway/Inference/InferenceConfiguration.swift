@@ -1,0 +1,52 @@
+import SluiceScheduler
+
+/// Engine and scheduler settings of `sluice serve` (flags, `SLUICE_…` variables, config-file keys:
+/// see `GatewayConfiguration.inferenceSettings`).
+public struct InferenceConfiguration: Sendable, Hashable {
+    /// Tokens per forward pass (decodes + prefill chunks).
+    public var maxBatchedTokens = 256
+    /// Sequences running at once.
+    public var maxSequences = 32
+    /// KV blocks in the pool; nil: 1024 (16k tokens at block size 16; ~750 MB of f32 K/V for
+    /// SmolLM2-135M), or one full context if that is more.
+    public var kvBlocks: Int?
+    /// Tokens per KV block.
+    public var blockSize = 16
+    /// Per-sequence context (prompt + generated); nil: the model's own, capped at 4096.
+    public var contextSize: Int?
+    /// Requests admitted but not started; more get 503 + Retry-After.
+    public var maxWaitingRequests = 256
+    /// Compute threads of the forward pass; nil: one per core.
+    public var threads: Int?
+    /// Seconds a request may run before it is cancelled with an error; nil: no limit.
+    public var requestTimeoutSeconds: Double?
+    public var prefixCaching = true
+
+    public init() {}
+
+    /// The scheduler's limits for a model whose context is `modelContextLength` tokens.
+    public func schedulerConfig(modelContextLength: Int) -> SchedulerConfig {
+        let context = max(2, contextSize ?? min(modelContextLength, 4096))
+        let blocksPerSequence = (context + blockSize - 1) / blockSize
+        let blocks = kvBlocks ?? max(blocksPerSequence, 1024)
+        return SchedulerConfig(
+            blockSize: blockSize, totalBlocks: blocks, maxBatchedTokens: maxBatchedTokens, maxSequences: maxSequences,
+            maxModelLength: context, longPrefillTokenThreshold: max(1, maxBatchedTokens / 2),
+            maxWaitingRequests: maxWaitingRequests, enablePrefixCaching: prefixCaching,
+            admissionWatermarkBlocks: min(max(0, blocks / 100), blocks - 1))
+    }
+}
+
+extension GatewayConfiguration {
+    static let inferenceSettings: [GatewaySetting] = [
+        integer("max-batched-tokens", 1...65_536) { $0.inference.maxBatchedTokens = $1 },
+        integer("max-sequences", 1...1024) { $0.inference.maxSequences = $1 },
+        integer("kv-blocks", 1...1_000_000) { $0.inference.kvBlocks = $1 },
+        integer("block-size", 1...1024) { $0.inference.blockSize = $1 },
+        integer("ctx-size", 2...1_048_576) { $0.inference.contextSize = $1 },
+        integer("max-waiting-requests", 0...1_000_000) { $0.inference.maxWaitingRequests = $1 },
+        integer("threads", 1...1024) { $0.inference.threads = $1 },
+        seconds("request-timeout") { $0.inference.requestTimeoutSeconds = $1 },
+        boolean("prefix-caching") { $0.inference.prefixCaching = $1 },
+    ]
+}

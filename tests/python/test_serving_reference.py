@@ -1,0 +1,45 @@
+"""Greedy chat output matches llama.cpp's for the reference conversations (same GGUF file),
+token for token up to the first near tie; prompt token counts match exactly (template and
+tokenizer are exact)."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from openai_tap import client, llm_server, model_id, tap  # noqa: F401  (fixtures)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+REFERENCE = os.path.join(ROOT, "Tests", "SluiceEngineTests", "Fixtures", "smollm2-135m-q4_1.llamacpp.json")
+NEAR_TIE = 0.1
+
+
+def reference_chats():
+    with open(REFERENCE) as f:
+        return json.load(f)["chat"]
+
+
+@pytest.mark.parametrize("case", reference_chats(), ids=lambda case: case["messages"][-1]["content"][:24])
+def test_greedy_chat_matches_llama_cpp(client, model_id, case):
+    max_tokens = min(case["max_tokens"], 24)  # keeps the suite fast; a prefix is compared
+    response = client.chat.completions.create(model=model_id, messages=case["messages"], temperature=0,
+                                              max_tokens=max_tokens, logprobs=True, top_logprobs=2)
+    assert response.usage.prompt_tokens == case["usage"]["prompt_tokens"]
+    ours = response.choices[0].message.content
+    theirs = case["content"]
+    if theirs.startswith(ours) or ours == theirs:
+        return
+    # Find the token where the texts part; our own top two there must be a near tie.
+    common = 0
+    while common < min(len(ours), len(theirs)) and ours[common] == theirs[common]:
+        common += 1
+    position = 0
+    for token in response.choices[0].logprobs.content:
+        if position + len(token.token) > common:
+            top = sorted((alt.logprob for alt in token.top_logprobs), reverse=True)
+            assert len(top) >= 2 and top[0] - top[1] < NEAR_TIE, (
+                f"diverged from llama.cpp at {token.token!r} (ours {ours!r}, llama.cpp {theirs!r})")
+            return
+        position += len(token.token)
+    pytest.fail(f"texts differ: ours {ours!r}, llama.cpp {theirs!r}")
