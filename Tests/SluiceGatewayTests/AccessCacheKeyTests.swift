@@ -104,8 +104,8 @@ import SluiceHTTP
 }
 
 @Suite struct AccessCachedResponseTests {
-    let entry = CachedResponse(body: Array(#"{"id":"x"}"#.utf8), chunks: [Array("{\"a\":1}".utf8), Array("{\"b\":2}".utf8)],
-                               usageChunk: Array("{\"usage\":{}}".utf8), promptTokens: 7, completionTokens: 3)
+    let entry = CachedResponse(body: Array(#"{"id":"x"}"#.utf8), chunks: [Array("data: {\"a\":1}\n\n".utf8), Array("data: {\"b\":2}\n\n".utf8)],
+                               usageChunk: Array("data: {\"usage\":{}}\n\n".utf8), promptTokens: 7, completionTokens: 3)
 
     @Test func roundTripsThroughItsEncoding() {
         #expect(CachedResponse.decode(entry.encoded()) == entry)

@@ -1,9 +1,9 @@
 /// One cached answer in both shapes, so a streaming request can be served from an entry a
 /// non-streaming request filled and the other way round:
 ///  - `body`: the complete non-streaming JSON body;
-///  - `chunks`: the SSE `data:` payloads (JSON) exactly as streamed, without the usage chunk
-///    and `[DONE]`, so a replay sends the same chunks the original stream did;
-///  - `usageChunk`: the `stream_options.include_usage` chunk, sent only when the replaying
+///  - `chunks`: the SSE events (`data: {...}\n\n`) exactly as streamed, without the usage
+///    chunk and `[DONE]`, so a replay sends the same chunks the original stream did;
+///  - `usageChunk`: the `stream_options.include_usage` event, sent only when the replaying
 ///    request asks for it.
 /// The route fills both: streaming misses keep their real chunks and build the body from the
 /// collected choices; non-streaming misses build the chunks with the same response builder.
@@ -28,21 +28,12 @@ public struct CachedResponse: Sendable, Hashable {
     static let magic: [UInt8] = Array("SLC1".utf8)
     static let maxChunks = 1 << 20
 
-    /// The SSE bytes of a replay: `data: <chunk>\n\n` each, the usage chunk when asked, `data: [DONE]`.
+    /// The SSE bytes of a replay: the chunks, the usage chunk when asked, `data: [DONE]`.
     public func serverSentEvents(includeUsage: Bool) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(chunks.reduce(64) { $0 + $1.count + 8 } + (usageChunk?.count ?? 0))
-        let prefix = Array("data: ".utf8)
-        for chunk in chunks {
-            out += prefix
-            out += chunk
-            out += [0x0A, 0x0A]
-        }
-        if includeUsage, let usageChunk {
-            out += prefix
-            out += usageChunk
-            out += [0x0A, 0x0A]
-        }
+        out.reserveCapacity(chunks.reduce(16) { $0 + $1.count } + (usageChunk?.count ?? 0))
+        for chunk in chunks { out += chunk }
+        if includeUsage, let usageChunk { out += usageChunk }
         out += Array("data: [DONE]\n\n".utf8)
         return out
     }

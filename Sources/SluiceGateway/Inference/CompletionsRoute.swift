@@ -9,8 +9,10 @@ extension InferenceRoutes {
     func completions(_ request: HTTPRequest) async -> HTTPResponse {
         let completion: ValidatedCompletionRequest
         var prompts: [[Int32]] = []
+        let access = AccessContext.current
         do throws(APIError) {
             completion = try ValidatedCompletionRequest.validate(body: request.body)
+            try access?.authorize(model: completion.model)
             guard completion.model == model.id else { throw APIError.modelNotFound(completion.model) }
             for (index, input) in completion.prompts.enumerated() { prompts.append(try model.completionPrompt(input, index: index)) }
         } catch {
@@ -21,10 +23,20 @@ extension InferenceRoutes {
             ? prompts.indices.flatMap { index in Array(repeating: echoText(completion.prompts[index], prompts[index]), count: n) }
             : []
         let builder = CompletionResponseBuilder(request: completion, identity: identity(prefix: "cmpl-"))
+        // Admission (Access/): rpm, tpm reservation of prompt + max tokens per choice, lease, budget.
+        let promptTokens = prompts.reduce(0) { $0 + $1.count } * n
+        let ticket: AdmissionTicket?
+        do throws(APIError) {
+            ticket = try await access?.admit(model: completion.model, promptTokens: promptTokens,
+                                             maxTokens: completion.maxTokens * n * prompts.count)
+        } catch {
+            return Self.errorResponse(error)
+        }
         if completion.maxTokens == 0 {
             // `echo` with no generation: the prompt is the whole answer; nothing runs.
             let usage = Usage(promptTokens: prompts.reduce(0) { $0 + $1.count }, completionTokens: 0, cachedTokens: 0)
             let choices = echoes.map { _ in GeneratedChoice(text: "", finishReason: .length, logprobs: completion.logprobs == nil ? nil : []) }
+            await ticket?.settle(promptTokens: usage.promptTokens, completionTokens: 0)
             return Self.jsonResponse(builder.response(choices: choices, usage: usage, echoPrefixes: echoes))
         }
         let job = InferenceJob(
@@ -35,18 +47,26 @@ extension InferenceRoutes {
         let handle: InferenceHandle
         switch service.submit(job) {
         case .failure(var error):
+            await ticket?.settle(promptTokens: 0, completionTokens: 0)
             if error.code == "context_length_exceeded" { error.param = "prompt" }
             return Self.errorResponse(error)
         case .success(let admitted): handle = admitted
         }
-        if completion.output.stream { return streamCompletion(handle, builder: builder, echoes: echoes, choices: job.choiceCount) }
+        if completion.output.stream {
+            return streamCompletion(handle, builder: builder, echoes: echoes, choices: job.choiceCount, ticket: ticket)
+        }
         var collected = CollectedChoices(count: job.choiceCount)
         for await event in handle.events {
-            if let error = collected.apply(event) { return Self.errorResponse(error) }
+            if let error = collected.apply(event) {
+                await ticket?.settleAsReserved()
+                return Self.errorResponse(error)
+            }
         }
         guard let usage = collected.usage else {
+            await ticket?.settleAsReserved()
             return Self.errorResponse(.internal("The request was cancelled before it finished."))
         }
+        await ticket?.settle(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens)
         return Self.jsonResponse(builder.response(choices: collected.generated(logprobs: completion.logprobs != nil),
                                                   usage: usage, echoPrefixes: echoes))
     }
@@ -57,9 +77,10 @@ extension InferenceRoutes {
     }
 
     private func streamCompletion(_ handle: InferenceHandle, builder: CompletionResponseBuilder, echoes: [String],
-                                  choices: Int) -> HTTPResponse {
+                                  choices: Int, ticket: AdmissionTicket?) -> HTTPResponse {
         HTTPResponse.serverSentEvents(keepAliveInterval: keepAlive) { writer in
             writer.onCancel { handle.cancel() }
+            var settledUsage: Usage?
             // Unicode scalars already sent per choice: logprobs' `text_offset` continues from there.
             var offsets = Array(repeating: 0, count: choices)
             do throws(HTTPError) {
@@ -80,6 +101,7 @@ extension InferenceRoutes {
                     case let .finished(choice, reason):
                         chunks.append(ServerSentEvents.event(builder.finishChunk(choice: choice, reason: reason)))
                     case let .completed(usage):
+                        settledUsage = usage
                         if let chunk = builder.usageChunk(usage) { chunks.append(ServerSentEvents.event(chunk)) }
                         chunks.append(ServerSentEvents.done)
                     case let .failed(error):
@@ -89,6 +111,12 @@ extension InferenceRoutes {
                 }
             } catch {
                 handle.cancel()
+            }
+            // Settled whatever ended the stream: real counts when it completed, else as reserved.
+            if let settledUsage {
+                await ticket?.settle(promptTokens: settledUsage.promptTokens, completionTokens: settledUsage.completionTokens)
+            } else {
+                await ticket?.settleAsReserved()
             }
         }
     }

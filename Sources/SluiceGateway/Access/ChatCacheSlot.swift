@@ -1,0 +1,34 @@
+import SluiceAPI
+import SluiceHTTP
+
+/// The response-cache decision and key of one chat request, for the chat route: computed once,
+/// read before admission (a hit costs no tokens), written after a complete answer.
+struct ChatCacheSlot: Sendable {
+    let access: AccessContext
+    let policy: ResponseCachePolicy
+    let key: [UInt8]
+
+    init(access: AccessContext, chat: ValidatedChatRequest, headers: HTTPHeaders) {
+        self.access = access
+        policy = access.cachePolicy(headers: headers, temperature: chat.sampling.temperature, seed: chat.sampling.seed)
+        key = policy.isActive ? CanonicalRequestKey.chat(chat) : []
+    }
+
+    func lookup() async -> CachedResponse? {
+        guard policy.read else { return nil }
+        return await access.cachedResponse(canonicalKey: key)
+    }
+
+    func store(_ response: CachedResponse) async {
+        guard policy.write else { return }
+        await access.storeResponse(response, canonicalKey: key)
+    }
+
+    /// A builder like the request's, but always producing the usage chunk: the cache keeps it
+    /// for later requests that ask for `stream_options.include_usage`.
+    static func usageBuilder(chat: ValidatedChatRequest, identity: ResponseIdentity) -> ChatResponseBuilder {
+        var withUsage = chat
+        withUsage.output.includeUsage = true
+        return ChatResponseBuilder(request: withUsage, identity: identity)
+    }
+}
