@@ -15,7 +15,7 @@ struct KeysServeOptions: ParsableArguments {
     var keyPepper: String?
     @Option(help: "Directory of the in-memory store's key file and pepper.")
     var dataDir: String?
-    @Option(help: "Response cache TTL in seconds; 0 disables the cache (default 300).")
+    @Option(help: "Response cache TTL in seconds; enables the response cache (default 0: off).")
     var cacheTTL: Double?
     @Option(help: "Seconds after which the concurrency slot of a crashed gateway frees itself (default 30).")
     var leaseSeconds: Double?

@@ -23,16 +23,20 @@ import SluiceStore
     }
 
     @Test func readsAccessOptionsFromFlagsAndEnvironment() throws {
-        let config = try resolve(["redis": "redis://h:1", "redis-failure": "open", "cache-ttl": "0"],
+        let config = try resolve(["redis": "redis://h:1", "redis-failure": "open", "cache-ttl": "60"],
                                  environment: ["SLUICE_ADMIN_KEY": "0123456789abcdefXYZ", "SLUICE_KEY_PEPPER": "pepper-pepper-pepper",
                                                "SLUICE_REDIS_TIMEOUT_MS": "80", "SLUICE_LEASE_SECONDS": "5"])
         #expect(config.access.redis?.host == "h")
         #expect(config.access.redisFailure == .open)
-        #expect(config.access.cacheTTLSeconds == 0)
+        #expect(config.access.cacheTTLSeconds == 60)
         #expect(config.access.adminKey == "0123456789abcdefXYZ")
         #expect(config.access.redisTimeoutMilliseconds == 80)
         #expect(config.access.leaseSeconds == 5)
         #expect(!config.access.isOpen)
+    }
+
+    @Test func responseCacheIsOffByDefault() throws {
+        #expect(try resolve([:]).access.cacheTTLSeconds == 0)
     }
 
     @Test func redisNeedsAPepper() {

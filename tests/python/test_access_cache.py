@@ -18,7 +18,7 @@ def gateway(request, sluice_bin, model_path, tmp_path_factory):
         store = Store("redis", ["--redis", redis.url, "--key-pepper", PEPPER], redis)
     else:
         store = Store("memory", ["--data-dir", str(tmp_path_factory.mktemp("data"))])
-    gw = start_gateway(sluice_bin, model_path, store)
+    gw = start_gateway(sluice_bin, model_path, store, "--cache-ttl", "300")
     yield gw
     gw.stop()
 
@@ -140,6 +140,17 @@ def test_cache_control_and_opt_in(gateway, keys):
     forced = body(temperature=0.9)
     chat(gateway, keys[0], forced, {"x-sluice-cache": "force"})
     assert chat(gateway, keys[0], forced, {"x-sluice-cache": "force"}).headers["x-sluice-cache"] == "hit"
+
+
+def test_cache_is_off_by_default(sluice_bin, model_path, tmp_path):
+    gw = start_gateway(sluice_bin, model_path, Store("memory", []))
+    try:
+        key = gw.create_key()["key"]
+        request = body()
+        chat(gw, key, request)
+        assert chat(gw, key, request).headers.get("x-sluice-cache") is None
+    finally:
+        gw.stop()
 
 
 def test_chat_route_enforces_the_key(gateway):

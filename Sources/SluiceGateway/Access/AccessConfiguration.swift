@@ -15,8 +15,10 @@ public struct AccessConfiguration: Sendable, Hashable {
     public var keyPepper: String?
     /// Where the in-memory store keeps `keys.json` (and the generated pepper).
     public var dataDirectory: String?
-    /// Response cache TTL; 0 disables the cache.
-    public var cacheTTLSeconds = 300.0
+    /// Response cache TTL; 0 (the default) disables the cache. Off by default because a cache
+    /// changes what repeated requests measure (benchmarks, batching tests) and should be a
+    /// deliberate choice of the operator.
+    public var cacheTTLSeconds = 0.0
     /// A concurrency lease frees itself this long after its holder stopped renewing it
     /// (a gateway killed with SIGKILL); live requests renew it every third of this.
     public var leaseSeconds = 30.0

@@ -38,11 +38,19 @@ public final class AccessControl: Sendable {
 
     // MARK: Authentication
 
-    /// Reads `Authorization: Bearer <key>` and checks it. Open server: no header is an anonymous
-    /// caller without limits; a header is still checked.
+    /// Reads `Authorization: Bearer <key>` and checks it. Open server (no admin key): a valid
+    /// Sluice key still gets its own limits; anything else (no header, `sk-test`, `EMPTY`, as SDKs
+    /// send by default) is an anonymous caller without limits.
     func authenticate(_ head: HTTPRequestHead) async throws(APIError) -> AccessContext {
-        guard let presented = Self.bearerToken(head.headers["authorization"]) else {
-            if adminKey == nil { return AccessContext(key: nil, isAdmin: true, control: self, state: AccessRequestState()) }
+        let presented = Self.bearerToken(head.headers["authorization"])
+        if adminKey == nil {
+            if let presented, APIKeyFormat.parse(presented) != nil,
+               case .valid(let record)? = try? await services.keys.verify(presentedKey: presented) {
+                return AccessContext(key: record, isAdmin: false, control: self, state: AccessRequestState())
+            }
+            return AccessContext(key: nil, isAdmin: true, control: self, state: AccessRequestState())
+        }
+        guard let presented else {
             throw APIError.unauthorized("You didn't provide an API key. You need to provide your API key in an "
                                             + "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).")
         }

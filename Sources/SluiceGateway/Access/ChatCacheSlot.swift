@@ -14,6 +14,9 @@ struct ChatCacheSlot: Sendable {
         key = policy.isActive ? CanonicalRequestKey.chat(chat) : []
     }
 
+    /// The gateway has a cache (`--cache-ttl` > 0): responses then carry `x-sluice-cache`.
+    var isEnabled: Bool { access.cacheTTL != nil }
+
     func lookup() async -> CachedResponse? {
         guard policy.read else { return nil }
         return await access.cachedResponse(canonicalKey: key)

@@ -50,7 +50,7 @@ extension InferenceRoutes {
         } else {
             response = await collectChat(handle, builder: builder, chat: chat, ticket: ticket, cache: cache)
         }
-        if cache != nil { ResponseCachePolicy.mark(&response.headers, hit: false) }
+        if let cache, cache.isEnabled { ResponseCachePolicy.mark(&response.headers, hit: false) }
         return response
     }
 
