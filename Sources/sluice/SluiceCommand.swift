@@ -9,6 +9,7 @@ struct SluiceCommand: AsyncParsableCommand {
         // Add new subcommands here (one line each).
         subcommands: [
             ServeCommand.self,
+            KeysCommand.self,
         ]
     )
 }
