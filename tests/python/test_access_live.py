@@ -176,3 +176,29 @@ def test_usage_is_recorded_per_day(gateway):
     day = usage["data"][0]
     assert day["requests"] == 2 and day["prompt_tokens"] == 20 and day["completion_tokens"] == 20
     assert day["date"] == time.strftime("%Y-%m-%d", time.gmtime())
+
+
+def test_admin_answers_match_our_openapi_document(gateway):
+    import os
+
+    import jsonschema
+    import yaml
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+    with open(os.path.join(root, "openapi", "openapi.yaml")) as f:
+        spec = yaml.safe_load(f)
+    registry = Registry().with_resource("urn:sluice", Resource.from_contents(spec, default_specification=DRAFT202012))
+
+    def check(name: str, instance) -> None:
+        jsonschema.Draft202012Validator({"$ref": f"urn:sluice#/components/schemas/{name}"}, registry=registry).validate(instance)
+
+    request = {"name": "spec", "rpm": 3, "token_budget": {"tokens": 9, "period": "day"}, "metadata": {"a": "b"}}
+    check("CreateAPIKeyRequest", request)
+    created = gateway.create_key(**request)
+    check("CreatedAPIKey", created)
+    check("APIKey", gateway.admin("GET", f"/v1/admin/keys/{created['id']}").json())
+    check("APIKeyList", gateway.admin("GET", "/v1/admin/keys").json())
+    check("CreatedAPIKey", gateway.admin("POST", f"/v1/admin/keys/{created['id']}/rotate", {}).json())
+    check("APIKeyUsage", gateway.admin("GET", f"/v1/admin/keys/{created['id']}/usage").json())
