@@ -13,10 +13,15 @@ public struct CanonicalRequestKey: Sendable {
     public private(set) var bytes: [UInt8] = []
 
     public init(endpoint: String) {
+        bytes.reserveCapacity(512)
         add("endpoint", endpoint)
     }
 
-    public mutating func add(_ tag: String, _ value: String) { append(tag, Array(value.utf8)) }
+    public mutating func add(_ tag: String, _ value: String) {
+        appendTag(tag)
+        appendLength(value.utf8.count)
+        bytes.append(contentsOf: value.utf8)
+    }
     public mutating func add(_ tag: String, _ value: Int) { add(tag, Int64(value)) }
     public mutating func add(_ tag: String, _ value: Int64) { append(tag, Self.bigEndian(UInt64(bitPattern: value))) }
     public mutating func add(_ tag: String, _ value: Double) { append(tag, Self.bigEndian(value.bitPattern)) }
@@ -31,8 +36,19 @@ public struct CanonicalRequestKey: Sendable {
     }
 
     mutating func append(_ tag: String, _ value: [UInt8]) {
-        let tagBytes = Array(tag.utf8)
-        bytes += Self.bigEndian(UInt64(tagBytes.count)) + tagBytes + Self.bigEndian(UInt64(value.count)) + value
+        appendTag(tag)
+        appendLength(value.count)
+        bytes.append(contentsOf: value)
+    }
+
+    mutating func appendTag(_ tag: String) {
+        appendLength(tag.utf8.count)
+        bytes.append(contentsOf: tag.utf8)
+    }
+
+    mutating func appendLength(_ count: Int) {
+        var value = UInt64(count).bigEndian
+        withUnsafeBytes(of: &value) { bytes.append(contentsOf: $0) }
     }
 
     static func bigEndian(_ value: UInt64) -> [UInt8] {

@@ -8,22 +8,27 @@ import SluiceHTTP
 extension InferenceRoutes {
     func chatCompletions(_ request: HTTPRequest) async -> HTTPResponse {
         let chat: ValidatedChatRequest
-        let prompt: [Int32]
         let access = AccessContext.current
         do throws(APIError) {
             chat = try ValidatedChatRequest.validate(body: request.body)
             try access?.authorize(model: chat.model)
             guard chat.model == model.id else { throw APIError.modelNotFound(chat.model) }
+        } catch {
+            return Self.errorResponse(error)
+        }
+        // Response cache (Access/ResponseCachePolicy.swift): tenant-scoped, deterministic requests
+        // only; looked up before the template is rendered, so a hit costs no tokenisation.
+        let cache = access.map { ChatCacheSlot(access: $0, chat: chat, headers: request.headers) }
+        if let cache, let hit = await cache.lookup() {
+            return await replay(hit, chat: chat, access: access)
+        }
+        let prompt: [Int32]
+        do throws(APIError) {
             prompt = try model.chatPrompt(chat.messages)
         } catch {
             return Self.errorResponse(error)
         }
         let maxNewTokens = model.maxNewTokens(requested: chat.maxTokens, promptCount: prompt.count)
-        // Response cache (Access/ResponseCachePolicy.swift): tenant-scoped, deterministic requests only.
-        let cache = access.map { ChatCacheSlot(access: $0, chat: chat, headers: request.headers) }
-        if let cache, let hit = await cache.lookup() {
-            return await replay(hit, chat: chat, access: access)
-        }
         let ticket: AdmissionTicket?
         do throws(APIError) {
             ticket = try await access?.admit(model: chat.model, promptTokens: prompt.count,
