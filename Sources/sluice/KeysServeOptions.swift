@@ -9,6 +9,8 @@ struct KeysServeOptions: ParsableArguments {
     var redisFailure: String?
     @Option(help: "Milliseconds any Redis connect or command may take (default 250).")
     var redisTimeoutMs: Int?
+    @Option(help: "Redis connections, each on its own thread (default 4).")
+    var redisPoolSize: Int?
     @Option(help: "Admin key (at least 16 characters); also SLUICE_ADMIN_KEY. Without it the server runs open, loopback only.")
     var adminKey: String?
     @Option(help: "Pepper for key hashes (at least 16 bytes); required with --redis. In memory one is generated in --data-dir.")
@@ -30,6 +32,7 @@ struct KeysServeOptions: ParsableArguments {
             if let value { flags[name] = value.description }
         }
         put("redis", redis); put("redis-failure", redisFailure); put("redis-timeout-ms", redisTimeoutMs)
+        put("redis-pool-size", redisPoolSize)
         put("admin-key", adminKey); put("key-pepper", keyPepper); put("data-dir", dataDir); put("cache-ttl", cacheTTL)
         put("lease-seconds", leaseSeconds); put("allow-open", allowOpen); put("test-routes", testRoutes)
         return flags

@@ -8,6 +8,8 @@ public struct AccessConfiguration: Sendable, Hashable {
     public var redisFailure: StoreFailurePolicy = .closed
     /// Bounds every Redis command and connect (ms).
     public var redisTimeoutMilliseconds = 250
+    /// Redis connections, each on its own thread (hiredis is blocking).
+    public var redisPoolSize = 4
     /// Authorises the admin routes; nil runs the server open (loopback only unless `allowOpen`).
     public var adminKey: String?
     /// HMAC pepper of key secrets. Required with Redis (every replica must agree); in memory
@@ -104,6 +106,7 @@ extension GatewayConfiguration {
             config.access.redisFailure = policy
         },
         integer("redis-timeout-ms", 1...60_000) { $0.access.redisTimeoutMilliseconds = $1 },
+        integer("redis-pool-size", 1...256) { $0.access.redisPoolSize = $1 },
         GatewaySetting(name: "admin-key") { config, value throws(GatewayError) in
             guard value.utf8.count >= 16, value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
                 throw GatewayError(.invalidConfiguration, "admin-key must be at least 16 printable ASCII characters without spaces")

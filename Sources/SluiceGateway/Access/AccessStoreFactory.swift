@@ -15,7 +15,7 @@ extension AccessControl {
                 let timeout = Duration.milliseconds(configuration.redisTimeoutMilliseconds)
                 let redis = try RedisStore(configuration: RedisConfiguration(
                     host: url.host, port: url.port, connectTimeout: timeout, commandTimeout: timeout,
-                    password: url.password, database: url.database), pepper: pepper)
+                    poolSize: configuration.redisPoolSize, password: url.password, database: url.database), pepper: pepper)
                 let services = try redis.gatewayServices(
                     pepper: pepper, failurePolicy: configuration.redisFailure,
                     onEvent: { event in
