@@ -159,3 +159,62 @@ def test_script_flush_does_not_break_limits(pair, redis_store):
                    stdout=subprocess.DEVNULL)
     assert a.hold(key).status_code == 200
     assert a.hold(key).status_code == 429
+
+
+MODEL = "SmolLM2-135M-Instruct.Q4_1"
+
+
+def open_stream(gateway, key: str, max_tokens: int = 3000):
+    """Starts a long streaming chat completion and returns (connection, response) after its first chunk."""
+    import http.client
+    import json as _json
+
+    host, port = gateway.server.host_port
+    connection = http.client.HTTPConnection(host, port, timeout=30)
+    body = _json.dumps({"model": MODEL, "messages": [{"role": "user", "content": "Count from 1 to 1000."}],
+                        "max_tokens": max_tokens, "temperature": 0.7, "stream": True})
+    connection.request("POST", "/v1/chat/completions", body=body,
+                       headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    response = connection.getresponse()
+    assert response.status == 200
+    assert response.read(6) == b"data: "
+    return connection, response
+
+
+def short_chat(gateway, key: str) -> int:
+    return requests.post(gateway.url + "/v1/chat/completions", timeout=60,
+                         headers={"Authorization": f"Bearer {key}"},
+                         json={"model": MODEL, "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1}).status_code
+
+
+def test_killed_gateway_mid_stream_frees_the_slot_of_a_real_chat_stream(sluice_bin, model_path, redis_store):
+    doomed = start_gateway(sluice_bin, model_path, redis_store, "--lease-seconds", "2")
+    survivor = start_gateway(sluice_bin, model_path, redis_store, "--lease-seconds", "2")
+    try:
+        key = doomed.create_key(max_concurrent=1)["key"]
+        connection, _ = open_stream(doomed, key)
+        assert short_chat(survivor, key) == 429
+        doomed.stop(signal.SIGKILL)
+        connection.close()
+        killed_at = time.monotonic()
+        while short_chat(survivor, key) == 429:
+            assert time.monotonic() - killed_at < 4, "slot still held after the lease time"
+            time.sleep(0.2)
+    finally:
+        doomed.stop()
+        survivor.stop()
+
+
+def test_client_abandoning_a_stream_frees_its_slot(sluice_bin, model_path, redis_store):
+    gw = start_gateway(sluice_bin, model_path, redis_store)
+    try:
+        key = gw.create_key(max_concurrent=1)["key"]
+        connection, _ = open_stream(gw, key)
+        assert short_chat(gw, key) == 429
+        connection.close()
+        closed_at = time.monotonic()
+        while short_chat(gw, key) == 429:
+            assert time.monotonic() - closed_at < 3, "an abandoned stream kept its concurrency slot"
+            time.sleep(0.1)
+    finally:
+        gw.stop()
