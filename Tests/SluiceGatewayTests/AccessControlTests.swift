@@ -14,6 +14,7 @@ import SluiceStore
     init() throws {
         var configuration = AccessConfiguration()
         configuration.adminKey = Self.adminKey
+        configuration.cacheTTLSeconds = 60
         let pepper = Array("pepper-pepper-pepper".utf8)
         control = try AccessControl(configuration: configuration,
                                     services: try InMemoryStore.open(pepper: pepper, dataDirectory: nil),
