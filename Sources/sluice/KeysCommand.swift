@@ -1,14 +1,19 @@
 import ArgumentParser
 import Foundation
+import SluiceGateway
 
-/// `sluice keys …`: the admin API from the command line, against a running gateway.
-/// Every subcommand prints the server's JSON answer; an error answer goes to stderr and
-/// the exit status is 1.
-struct KeysCommand: ParsableCommand {
+/// `sluice keys …`: the admin API from the command line, against a running gateway (`--url`) or
+/// the store directly (`--redis URL --key-pepper P`, or `--data-dir DIR` while no server uses it).
+/// Every subcommand prints the JSON answer; an error answer goes to stderr and the exit status is 1.
+struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
         abstract: "Manage API keys of a running gateway (the admin API).",
-        discussion: "The admin key comes from --admin-key or SLUICE_ADMIN_KEY; the server from --url or SLUICE_URL.",
+        discussion: """
+        Against a server: --url (or SLUICE_URL) and --admin-key (or SLUICE_ADMIN_KEY). Against the store directly: \
+        --redis URL with --key-pepper (or SLUICE_KEY_PEPPER), or --data-dir DIR for the in-memory store's key file \
+        (only while no server uses that directory: a running server would not see the change and would overwrite it).
+        """,
         subcommands: [Create.self, List.self, Show.self, Update.self, Revoke.self, Rotate.self, Usage.self])
 }
 
@@ -17,9 +22,19 @@ struct KeysConnection: ParsableArguments {
     var url: String?
     @Option(help: "Admin key (default SLUICE_ADMIN_KEY).")
     var adminKey: String?
+    @Option(help: "Use this Redis directly instead of a server: redis://[:password@]host:port[/db].")
+    var redis: String?
+    @Option(help: "Key pepper for --redis (default SLUICE_KEY_PEPPER); must be the servers' pepper.")
+    var keyPepper: String?
+    @Option(help: "Use the in-memory store's data directory directly (no server may be using it).")
+    var dataDir: String?
 
-    func call(_ method: String, _ path: String, body: [String: Any]? = nil) throws {
+    func call(_ method: String, _ path: String, body: [String: Any]? = nil) async throws {
         let environment = ProcessInfo.processInfo.environment
+        if redis != nil || dataDir != nil {
+            try await callStore(method, path, body: body, environment: environment)
+            return
+        }
         let base = url ?? environment["SLUICE_URL"] ?? "http://127.0.0.1:8080"
         let key = adminKey ?? environment["SLUICE_ADMIN_KEY"]
         let client: KeysHTTPClient
@@ -32,12 +47,42 @@ struct KeysConnection: ParsableArguments {
             FileHandle.standardError.write(Data("sluice keys: \(error)\n".utf8))
             throw ExitCode.failure
         }
-        var text = response.body
+        try Self.print(status: response.status, body: response.body)
+    }
+
+    func callStore(_ method: String, _ path: String, body: [String: Any]?, environment: [String: String]) async throws {
+        var configuration = AccessConfiguration()
+        let dispatch: AdminLocalDispatch
+        let data: Data?
+        do {
+            if let redis {
+                configuration.redis = try RedisURL.parse(redis)
+                guard let pepper = keyPepper ?? environment["SLUICE_KEY_PEPPER"], pepper.utf8.count >= 16 else {
+                    throw ValidationError("--redis needs --key-pepper (or SLUICE_KEY_PEPPER), at least 16 bytes")
+                }
+                configuration.keyPepper = pepper
+            } else {
+                configuration.dataDirectory = dataDir
+                configuration.keyPepper = keyPepper ?? environment["SLUICE_KEY_PEPPER"]
+            }
+            dispatch = try AdminLocalDispatch(configuration: configuration)
+            data = try body.map { try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]) }
+        } catch let error as GatewayError {
+            FileHandle.standardError.write(Data("sluice keys: \(error.message)\n".utf8))
+            throw ExitCode.failure
+        }
+        let answer = await dispatch.call(method: method, target: path, body: data.map { [UInt8]($0) } ?? [])
+        dispatch.shutdown()
+        try Self.print(status: answer.status, body: Data(answer.body))
+    }
+
+    static func print(status: Int, body: Data) throws {
+        var text = body
         text.append(contentsOf: [0x0A])
-        if (200..<300).contains(response.status) {
+        if (200..<300).contains(status) {
             FileHandle.standardOutput.write(text)
         } else {
-            FileHandle.standardError.write(Data("sluice keys: HTTP \(response.status)\n".utf8))
+            FileHandle.standardError.write(Data("sluice keys: HTTP \(status)\n".utf8))
             FileHandle.standardError.write(text)
             throw ExitCode.failure
         }
@@ -87,32 +132,32 @@ struct KeyFieldOptions: ParsableArguments {
 }
 
 extension KeysCommand {
-    struct Create: ParsableCommand {
+    struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a key; prints it once, with its secret.")
         @OptionGroup var connection: KeysConnection
         @OptionGroup var fields: KeyFieldOptions
 
-        func run() throws {
+        func run() async throws {
             var body = try fields.fields()
             if body["name"] == nil { body["name"] = "key" }
-            try connection.call("POST", "/v1/admin/keys", body: body)
+            try await connection.call("POST", "/v1/admin/keys", body: body)
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List every key (revoked ones included).")
         @OptionGroup var connection: KeysConnection
-        func run() throws { try connection.call("GET", "/v1/admin/keys") }
+        func run() async throws { try await connection.call("GET", "/v1/admin/keys") }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one key.")
         @OptionGroup var connection: KeysConnection
         @Argument(help: "Key id.") var id: String
-        func run() throws { try connection.call("GET", "/v1/admin/keys/\(try KeysCommand.checked(id))") }
+        func run() async throws { try await connection.call("GET", "/v1/admin/keys/\(try KeysCommand.checked(id))") }
     }
 
-    struct Update: ParsableCommand {
+    struct Update: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Change fields of a key.")
         @OptionGroup var connection: KeysConnection
         @OptionGroup var fields: KeyFieldOptions
@@ -120,7 +165,7 @@ extension KeysCommand {
         var clear: [String] = []
         @Argument(help: "Key id.") var id: String
 
-        func run() throws {
+        func run() async throws {
             var body = try fields.fields()
             for field in clear {
                 guard ["rpm", "tpm", "max_concurrent", "token_budget", "expires_at"].contains(field) else {
@@ -128,40 +173,40 @@ extension KeysCommand {
                 }
                 body[field] = NSNull()
             }
-            try connection.call("PATCH", "/v1/admin/keys/\(try KeysCommand.checked(id))", body: body)
+            try await connection.call("PATCH", "/v1/admin/keys/\(try KeysCommand.checked(id))", body: body)
         }
     }
 
-    struct Revoke: ParsableCommand {
+    struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a key (every replica refuses it within a second).")
         @OptionGroup var connection: KeysConnection
         @Argument(help: "Key id.") var id: String
-        func run() throws { try connection.call("DELETE", "/v1/admin/keys/\(try KeysCommand.checked(id))") }
+        func run() async throws { try await connection.call("DELETE", "/v1/admin/keys/\(try KeysCommand.checked(id))") }
     }
 
-    struct Rotate: ParsableCommand {
+    struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Issue a new secret; prints it once.")
         @OptionGroup var connection: KeysConnection
         @Option(help: "Seconds the old secret keeps working (default 0).") var graceSeconds: Int = 0
         @Argument(help: "Key id.") var id: String
-        func run() throws {
-            try connection.call("POST", "/v1/admin/keys/\(try KeysCommand.checked(id))/rotate",
+        func run() async throws {
+            try await connection.call("POST", "/v1/admin/keys/\(try KeysCommand.checked(id))/rotate",
                                 body: ["grace_period_seconds": graceSeconds])
         }
     }
 
-    struct Usage: ParsableCommand {
+    struct Usage: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Requests and tokens per UTC day.")
         @OptionGroup var connection: KeysConnection
         @Option(help: "First day, YYYY-MM-DD (default: 29 days before --end).") var start: String?
         @Option(help: "Last day, YYYY-MM-DD (default: today).") var end: String?
         @Argument(help: "Key id.") var id: String
-        func run() throws {
+        func run() async throws {
             var query: [String] = []
             if let start { query.append("start=\(try KeysCommand.checkedDay(start))") }
             if let end { query.append("end=\(try KeysCommand.checkedDay(end))") }
             let suffix = query.isEmpty ? "" : "?" + query.joined(separator: "&")
-            try connection.call("GET", "/v1/admin/keys/\(try KeysCommand.checked(id))/usage\(suffix)")
+            try await connection.call("GET", "/v1/admin/keys/\(try KeysCommand.checked(id))/usage\(suffix)")
         }
     }
 

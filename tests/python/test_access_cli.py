@@ -55,3 +55,41 @@ def test_keys_cli_round_trip(sluice_bin, model_path, tmp_path):
 def test_keys_cli_reports_an_unreachable_server(sluice_bin):
     result = keys(sluice_bin, "http://127.0.0.1:1", "list")
     assert result.returncode == 1 and "cannot connect" in result.stderr
+
+
+def keys_direct(sluice_bin: str, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
+    return subprocess.run([sluice_bin, "keys", *args], capture_output=True, text=True, timeout=30, env=env)
+
+
+def test_keys_cli_on_redis_directly_is_seen_by_a_gateway(sluice_bin, model_path, redis_server):
+    from access_support import PEPPER
+    created = keys_direct(sluice_bin, "create", "--name", "direct", "--rpm", "7",
+                          "--redis", redis_server.url, "--key-pepper", PEPPER)
+    assert created.returncode == 0, created.stderr
+    record = json.loads(created.stdout)
+    gw = start_gateway(sluice_bin, model_path,
+                       Store("redis", ["--redis", redis_server.url, "--key-pepper", PEPPER], redis_server))
+    try:
+        response = requests.get(gw.url + "/v1/models", headers={"Authorization": f"Bearer {record['key']}"}, timeout=5)
+        assert response.status_code == 200
+        revoked = keys_direct(sluice_bin, "revoke", record["id"], "--redis", redis_server.url, "--key-pepper", PEPPER)
+        assert revoked.returncode == 0, revoked.stderr
+        listed = json.loads(keys_direct(sluice_bin, "list", "--redis", redis_server.url, "--key-pepper", PEPPER).stdout)
+        assert listed["data"][0]["revoked_at"] is not None
+    finally:
+        gw.stop()
+    no_pepper = keys_direct(sluice_bin, "list", "--redis", redis_server.url)
+    assert no_pepper.returncode != 0 and "key-pepper" in no_pepper.stderr
+
+
+def test_keys_cli_on_a_data_dir_is_used_by_the_next_server(sluice_bin, model_path, tmp_path):
+    data = str(tmp_path / "data")
+    created = keys_direct(sluice_bin, "create", "--name", "offline", "--data-dir", data)
+    assert created.returncode == 0, created.stderr
+    key = json.loads(created.stdout)["key"]
+    gw = start_gateway(sluice_bin, model_path, Store("memory", ["--data-dir", data]))
+    try:
+        assert requests.get(gw.url + "/v1/models", headers={"Authorization": f"Bearer {key}"}, timeout=5).status_code == 200
+    finally:
+        gw.stop()
