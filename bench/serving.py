@@ -97,7 +97,8 @@ def write_report(results: list[dict], path: str, extra: list[str], duration: flo
     lines = ["# Serving benchmark (closed loop, streaming chat)", "",
              f"`bench/serving.py`: each client sends streaming chat requests back to back (short prompts, 64 max tokens, "
              f"temperature 0.7, a seed each) for {duration:.0f} s per level. Server flags: `{' '.join(extra) or '(defaults)'}`. "
-             "Machine shared with other jobs: compare ratios within one run.", "",
+             "Machine shared with other jobs: compare ratios within one run. "
+             f"Load average when the report was written: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.", "",
              "| clients | completion tok/s | requests | errors | TTFT p50 | TTFT p99 | inter-token p50 | inter-token p99 |"
              " llama.cpp tok/s | llama.cpp TTFT p99 | llama.cpp ITL p50 |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]

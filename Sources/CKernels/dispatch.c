@@ -48,6 +48,14 @@ int ck_cpu_has_vnni(void) {
 
 void ck_force_vnni(int enabled) { vnni_disabled = enabled ? 0 : 1; }
 
+int ck_cpu_has_avx_vnni(void) {
+#if CK_X86 && (defined(__GNUC__) || defined(__clang__))
+    return ck_cpu_level_detected() >= 1 && __builtin_cpu_supports("avxvnni");
+#else
+    return 0;
+#endif
+}
+
 int ck_use_vnni(void) { return ck_cpu_has_vnni() && !vnni_disabled; }
 
 ck_dot_q8_fn ck_select_dot_q8(int wtype) {
@@ -83,7 +91,7 @@ ck_packed_kernel_fn ck_select_packed_kernel(void) {
 #if CK_X86 && CK_HAVE_SIMD
     int level = ck_cpu_level();
     if (level >= 2) return ck_use_vnni() ? ck_packed_kernel_avx512_vnni : ck_packed_kernel_avx512;
-    if (level >= 1) return ck_packed_kernel_avx2;
+    if (level >= 1) return ck_cpu_has_avx_vnni() && !vnni_disabled ? ck_packed_kernel_avx_vnni : ck_packed_kernel_avx2;
 #endif
     return ck_packed_kernel_portable;
 }

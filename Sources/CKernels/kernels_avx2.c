@@ -160,81 +160,31 @@ ck_dot_f32_fn ck_dot_f32_avx2(int wtype) {
     }
 }
 
-// MARK: Packed x16 kernel, one half (8 columns, 32 bytes of each 64-byte vector) at a time
+// MARK: Packed x16 kernels: one copy with vpmaddubsw, one with AVX-VNNI
+// (vpdpbusd on ymm: Alder Lake and later clients without AVX-512).
 
-CK_INLINE CK_T2 void packed_half(const ck_packed_view *pv, int64_t g, int half, const ck_block_q8 *xq, float *y,
-                                 int64_t ldy, const int NR, const int Q4, const int HAS_M) {
-    const uint8_t *qs = ck_packed_qs(pv, g) + 32 * half;
-    const uint16_t *dd = ck_packed_d(pv, g) + 8 * half;
-    const uint16_t *mm = ck_packed_m(pv, g) + 8 * half;
-    const int64_t nb = pv->nb;
-    const __m256i low4 = _mm256_set1_epi8(0x0f);
-    const __m256i bias = _mm256_set1_epi8((char)0x80);
-    const __m256i ones16 = _mm256_set1_epi16(1);
-    __m256 acc[4];
-    for (int r = 0; r < NR; r++) acc[r] = _mm256_setzero_ps();
-    for (int64_t b = 0; b < nb; b++) {
-        __m256i w[8];
-        if (Q4) {
-            for (int i = 0; i < 4; i++) {
-                __m256i v = _mm256_load_si256((const __m256i *)(qs + b * 256 + 64 * i));
-                w[2 * i] = _mm256_and_si256(v, low4);
-                w[2 * i + 1] = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
-            }
-        } else {
-            for (int i = 0; i < 8; i++)
-                w[i] = _mm256_xor_si256(_mm256_load_si256((const __m256i *)(qs + b * 512 + 64 * i)), bias);  // signed
-        }
-        __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(dd + b * 16)));
-        __m256 mw = HAS_M ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(mm + b * 16)))
-                          : _mm256_mul_ps(dw, _mm256_set1_ps(pv->implied_m));
-        for (int r = 0; r < NR; r++) {
-            const ck_block_q8 *a = xq + r * nb + b;
-            __m256i s;
-            if (Q4) {
-                __m256i s16 = _mm256_setzero_si256();
-                for (int i = 0; i < 8; i++) {
-                    int32_t ai;
-                    memcpy(&ai, a->q + 4 * i, 4);
-                    s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(w[i], _mm256_set1_epi32(ai)));
-                }
-                s = _mm256_madd_epi16(s16, ones16);
-            } else {
-                s = _mm256_setzero_si256();
-                for (int i = 0; i < 8; i++) {
-                    int32_t ai;
-                    memcpy(&ai, a->q + 4 * i, 4);
-                    __m256i av = _mm256_sign_epi8(_mm256_set1_epi32(ai), w[i]);
-                    s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(w[i], w[i]), av), ones16));
-                }
-            }
-            acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw, _mm256_set1_ps(a->d)), acc[r]);
-            if (Q4) acc[r] = _mm256_fmadd_ps(mw, _mm256_set1_ps(a->s), acc[r]);
-        }
-    }
-    for (int r = 0; r < NR; r++) _mm256_storeu_ps(y + r * ldy + 8 * half, acc[r]);
-}
+#define CK_PH_SUFFIX maddubs
+#define CK_PH_TARGET CK_T2
+#define CK_PH_VNNI 0
+#include "packed_avx2_body.h"
+#undef CK_PH_SUFFIX
+#undef CK_PH_TARGET
+#undef CK_PH_VNNI
 
-CK_INLINE CK_T2 void packed_rows(const ck_packed_view *pv, int64_t g, const ck_block_q8 *xq, int nr, float *y,
-                                 int64_t ldy, const int Q4, const int HAS_M) {
-    for (int r0 = 0; r0 < nr; r0 += 4) {
-        int n = nr - r0 < 4 ? nr - r0 : 4;
-        for (int half = 0; half < 2; half++) {
-            const ck_block_q8 *x = xq + r0 * pv->nb;
-            float *yy = y + r0 * ldy;
-            switch (n) {
-            case 1: packed_half(pv, g, half, x, yy, ldy, 1, Q4, HAS_M); break;
-            case 2: packed_half(pv, g, half, x, yy, ldy, 2, Q4, HAS_M); break;
-            case 3: packed_half(pv, g, half, x, yy, ldy, 3, Q4, HAS_M); break;
-            default: packed_half(pv, g, half, x, yy, ldy, 4, Q4, HAS_M); break;
-            }
-        }
-    }
-}
+#define CK_PH_SUFFIX avxvnni
+#define CK_PH_TARGET __attribute__((target("avx2,fma,f16c,avxvnni")))
+#define CK_PH_VNNI 1
+#include "packed_avx2_body.h"
+#undef CK_PH_SUFFIX
+#undef CK_PH_TARGET
+#undef CK_PH_VNNI
 
 CK_T2 void ck_packed_kernel_avx2(const ck_packed_view *pv, int64_t g, const ck_block_q8 *xq, int nr, float *y, int64_t ldy) {
-    if (pv->kind == CK_PACK_Q8) packed_rows(pv, g, xq, nr, y, ldy, 0, 0);
-    else if (pv->has_m) packed_rows(pv, g, xq, nr, y, ldy, 1, 1);
-    else packed_rows(pv, g, xq, nr, y, ldy, 1, 0);
+    packed_kernel_maddubs(pv, g, xq, nr, y, ldy);
+}
+
+__attribute__((target("avx2,fma,f16c,avxvnni")))
+void ck_packed_kernel_avx_vnni(const ck_packed_view *pv, int64_t g, const ck_block_q8 *xq, int nr, float *y, int64_t ldy) {
+    packed_kernel_avxvnni(pv, g, xq, nr, y, ldy);
 }
 #endif

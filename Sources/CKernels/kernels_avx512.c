@@ -18,13 +18,19 @@ CK_INLINE int32_t load_i32(const int8_t *p) {
     return v;
 }
 
+/// 16 column scales of block b: f32, or f16 converted.
+CK_INLINE CK_T512 __m512 load_scales(const uint8_t *base, int64_t b, const int S32) {
+    if (S32) return _mm512_loadu_ps((const float *)(base + b * 64));
+    return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(base + b * 32)));
+}
+
 // MARK: VNNI
 
 CK_INLINE CK_T512V void kernel_vnni(const ck_packed_view *pv, int64_t g, const ck_block_q8 *xq, float *y, int64_t ldy,
-                                    const int NR, const int Q4, const int HAS_M) {
+                                    const int NR, const int Q4, const int HAS_M, const int S32) {
     const uint8_t *qs = ck_packed_qs(pv, g);
-    const uint16_t *dd = ck_packed_d(pv, g);
-    const uint16_t *mm = ck_packed_m(pv, g);
+    const uint8_t *dd = ck_packed_d(pv, g);
+    const uint8_t *mm = ck_packed_m(pv, g);
     const int64_t nb = pv->nb;
     const __m512i low4 = _mm512_set1_epi8(0x0f);
     const __m512 implied = _mm512_set1_ps(pv->implied_m);
@@ -43,12 +49,18 @@ CK_INLINE CK_T512V void kernel_vnni(const ck_packed_view *pv, int64_t g, const c
             const uint8_t *p = qs + b * 512;
             for (int i = 0; i < 8; i++) w[i] = _mm512_load_si512((const void *)(p + 64 * i));
         }
-        __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(dd + b * 16)));
-        __m512 mw = HAS_M ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(mm + b * 16))) : _mm512_mul_ps(dw, implied);
+        __m512 dw = load_scales(dd, b, S32);
+        __m512 mw = HAS_M ? load_scales(mm, b, S32) : _mm512_mul_ps(dw, implied);
         for (int r = 0; r < NR; r++) {
             const ck_block_q8 *a = xq + r * nb + b;
-            __m512i s = _mm512_setzero_si512();
-            for (int i = 0; i < 8; i++) s = _mm512_dpbusd_epi32(s, w[i], _mm512_set1_epi32(load_i32(a->q + 4 * i)));
+            // Two chains of 4 instead of one of 8: vpdpbusd has 4-5 cycles of
+            // latency, which bounds single-row (decode) tiles.
+            __m512i s = _mm512_setzero_si512(), s2 = _mm512_setzero_si512();
+            for (int i = 0; i < 8; i += 2) {
+                s = _mm512_dpbusd_epi32(s, w[i], _mm512_set1_epi32(load_i32(a->q + 4 * i)));
+                s2 = _mm512_dpbusd_epi32(s2, w[i + 1], _mm512_set1_epi32(load_i32(a->q + 4 * i + 4)));
+            }
+            s = _mm512_add_epi32(s, s2);
             acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, _mm512_set1_ps(a->d)), acc[r]);
             acc[r] = _mm512_fmadd_ps(mw, _mm512_set1_ps(a->s), acc[r]);
         }
@@ -59,10 +71,10 @@ CK_INLINE CK_T512V void kernel_vnni(const ck_packed_view *pv, int64_t g, const c
 // MARK: AVX-512BW without VNNI
 
 CK_INLINE CK_T512 void kernel_bw(const ck_packed_view *pv, int64_t g, const ck_block_q8 *xq, float *y, int64_t ldy,
-                                 const int NR, const int Q4, const int HAS_M) {
+                                 const int NR, const int Q4, const int HAS_M, const int S32) {
     const uint8_t *qs = ck_packed_qs(pv, g);
-    const uint16_t *dd = ck_packed_d(pv, g);
-    const uint16_t *mm = ck_packed_m(pv, g);
+    const uint8_t *dd = ck_packed_d(pv, g);
+    const uint8_t *mm = ck_packed_m(pv, g);
     const int64_t nb = pv->nb;
     const __m512i low4 = _mm512_set1_epi8(0x0f);
     const __m512i bias = _mm512_set1_epi8((char)0x80);
@@ -90,8 +102,8 @@ CK_INLINE CK_T512 void kernel_bw(const ck_packed_view *pv, int64_t g, const ck_b
                 w[i] = _mm512_abs_epi8(sw);
             }
         }
-        __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(dd + b * 16)));
-        __m512 mw = HAS_M ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(mm + b * 16))) : _mm512_mul_ps(dw, implied);
+        __m512 dw = load_scales(dd, b, S32);
+        __m512 mw = HAS_M ? load_scales(mm, b, S32) : _mm512_mul_ps(dw, implied);
         for (int r = 0; r < NR; r++) {
             const ck_block_q8 *a = xq + r * nb + b;
             __m512i s;
@@ -133,22 +145,26 @@ CK_INLINE CK_T512 void kernel_bw(const ck_packed_view *pv, int64_t g, const ck_b
 CK_T512V void ck_packed_kernel_avx512_vnni(const ck_packed_view *pv, int64_t g, const ck_block_q8 *xq, int nr,
                                            float *y, int64_t ldy) {
     if (pv->kind == CK_PACK_Q8) {
-        CK_ROW_CASES(kernel_vnni, 0, 0)
+        CK_ROW_CASES(kernel_vnni, 0, 0, 0)
+    } else if (pv->scale_f32) {
+        CK_ROW_CASES(kernel_vnni, 1, 1, 1)
     } else if (pv->has_m) {
-        CK_ROW_CASES(kernel_vnni, 1, 1)
+        CK_ROW_CASES(kernel_vnni, 1, 1, 0)
     } else {
-        CK_ROW_CASES(kernel_vnni, 1, 0)
+        CK_ROW_CASES(kernel_vnni, 1, 0, 0)
     }
 }
 
 CK_T512 void ck_packed_kernel_avx512(const ck_packed_view *pv, int64_t g, const ck_block_q8 *xq, int nr,
                                      float *y, int64_t ldy) {
     if (pv->kind == CK_PACK_Q8) {
-        CK_ROW_CASES(kernel_bw, 0, 0)
+        CK_ROW_CASES(kernel_bw, 0, 0, 0)
+    } else if (pv->scale_f32) {
+        CK_ROW_CASES(kernel_bw, 1, 1, 1)
     } else if (pv->has_m) {
-        CK_ROW_CASES(kernel_bw, 1, 1)
+        CK_ROW_CASES(kernel_bw, 1, 1, 0)
     } else {
-        CK_ROW_CASES(kernel_bw, 1, 0)
+        CK_ROW_CASES(kernel_bw, 1, 0, 0)
     }
 }
 

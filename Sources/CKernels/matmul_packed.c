@@ -63,7 +63,13 @@ static void packed_worker(void *ctx, int ith, int nth) {
 
 void ck_matmul_packed_many(ck_pool *pool, int count, const ck_weights *const *ws, const float *x, int64_t n_rows,
                            float *const *ys) {
-    if (count <= 0 || count > CK_MATMUL_MANY_MAX || n_rows <= 0 || !ws || !ys) return;
+    if (count <= 0 || n_rows <= 0 || !ws || !ys) return;
+    if (count > CK_MATMUL_MANY_MAX) {  // more than one job holds: split
+        ck_matmul_packed_many(pool, CK_MATMUL_MANY_MAX, ws, x, n_rows, ys);
+        ck_matmul_packed_many(pool, count - CK_MATMUL_MANY_MAX, ws + CK_MATMUL_MANY_MAX, x, n_rows,
+                              ys + CK_MATMUL_MANY_MAX);
+        return;
+    }
     int64_t n_in = ws[0] ? ws[0]->n_in : 0;
     for (int i = 0; i < count; i++)
         if (!ws[i] || !ys[i] || ws[i]->n_in != n_in) return;

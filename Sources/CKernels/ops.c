@@ -10,7 +10,9 @@ void ck_rmsnorm(const float *x, const float *weight, float *y, int64_t n_rows, i
         const float *xr = x + r * n;
         float *yr = y + r * n;
         float ss = 0.0f;
-        for (int64_t i = 0; i < n; i++) ss += xr[i] * xr[i];
+        for (int64_t i = 0; i < n; i++) {
+            ss += xr[i] * xr[i];
+        }
         const float scale = 1.0f / sqrtf(ss / (float)n + eps);
         for (int64_t i = 0; i < n; i++) yr[i] = xr[i] * scale * weight[i];
     }
@@ -58,9 +60,9 @@ void ck_add(float *y, const float *x, int64_t n) {
 
 static inline _Float16 to_half(float f) { return (_Float16)f; }
 
-void ck_kv_store(void *cache, int kv_f16, const float *src, const int32_t *positions,
-                 const int32_t *block_tables, const int32_t *table_offsets, int64_t n_rows, int n,
-                 int block_size) {
+static inline __attribute__((always_inline)) void kv_store(void *cache, int kv_f16, const float *src,
+        const int32_t *positions, const int32_t *block_tables, const int32_t *table_offsets, int64_t n_rows, int n,
+        int block_size) {
     for (int64_t r = 0; r < n_rows; r++) {
         const int32_t pos = positions[r];
         const int64_t block = block_tables[table_offsets[r] + pos / block_size];
@@ -75,6 +77,26 @@ void ck_kv_store(void *cache, int kv_f16, const float *src, const int32_t *posit
     }
 }
 
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma,f16c"))) static void kv_store_avx2(void *cache, int kv_f16, const float *src,
+        const int32_t *positions, const int32_t *block_tables, const int32_t *table_offsets, int64_t n_rows, int n,
+        int block_size) {
+    kv_store(cache, kv_f16, src, positions, block_tables, table_offsets, n_rows, n, block_size);
+}
+#endif
+
+void ck_kv_store(void *cache, int kv_f16, const float *src, const int32_t *positions,
+                 const int32_t *block_tables, const int32_t *table_offsets, int64_t n_rows, int n,
+                 int block_size) {
+#if defined(__x86_64__)
+    if (ck_cpu_level() >= 1) {
+        kv_store_avx2(cache, kv_f16, src, positions, block_tables, table_offsets, n_rows, n, block_size);
+        return;
+    }
+#endif
+    kv_store(cache, kv_f16, src, positions, block_tables, table_offsets, n_rows, n, block_size);
+}
+
 // MARK: Attention
 
 typedef struct {
@@ -82,20 +104,26 @@ typedef struct {
     _Atomic int64_t next;  // next (row, kv head) task to claim
 } attention_run;
 
+// Reductions may be reassociated so they vectorise (8 or 16 lanes); the
+// result differs from a serial sum only in rounding.
 static inline float dot_f32(const float *a, const float *b, int n) {
+#pragma clang fp reassociate(on)
     float s = 0.0f;
     for (int i = 0; i < n; i++) s += a[i] * b[i];
     return s;
 }
 
 static inline float dot_f16(const float *a, const _Float16 *b, int n) {
+#pragma clang fp reassociate(on)
     float s = 0.0f;
     for (int i = 0; i < n; i++) s += a[i] * (float)b[i];
     return s;
 }
 
 // One task: row r, KV head g, and the `group` query heads that share it.
-static void attention_task(const ck_attention_args *a, int64_t r, int g, float *scores) {
+// Always inlined into per-ISA wrappers below: with F16C the half<->float
+// conversions are single instructions instead of library calls.
+static inline __attribute__((always_inline)) void attention_task(const ck_attention_args *a, int64_t r, int g, float *scores) {
     const int group = a->n_heads / a->n_kv_heads;
     const int hd = a->head_dim;
     const int kv_dim = a->n_kv_heads * hd;
@@ -145,21 +173,34 @@ static void attention_task(const ck_attention_args *a, int64_t r, int g, float *
     }
 }
 
-static void attention_worker(void *ctx, int ith, int nth) {
-    (void)nth;
-    attention_run *run = ctx;
-    const ck_attention_args *a = run->a;
-    float *scores = a->scratch + (int64_t)ith * a->scratch_per_thread;
-    const int64_t n_tasks = a->n_rows * a->n_kv_heads;
-    for (;;) {
-        const int64_t t = atomic_fetch_add(&run->next, 1);
-        if (t >= n_tasks) break;
-        attention_task(a, t / a->n_kv_heads, (int)(t % a->n_kv_heads), scores);
+#define ATTENTION_WORKER_BODY                                                   \
+    (void)nth;                                                                  \
+    attention_run *run = ctx;                                                   \
+    const ck_attention_args *a = run->a;                                        \
+    float *scores = a->scratch + (int64_t)ith * a->scratch_per_thread;          \
+    const int64_t n_tasks = a->n_rows * a->n_kv_heads;                          \
+    for (;;) {                                                                  \
+        const int64_t t = atomic_fetch_add(&run->next, 1);                      \
+        if (t >= n_tasks) break;                                                \
+        attention_task(a, t / a->n_kv_heads, (int)(t % a->n_kv_heads), scores); \
     }
+
+static void attention_worker(void *ctx, int ith, int nth) { ATTENTION_WORKER_BODY }
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma,f16c"))) static void attention_worker_avx2(void *ctx, int ith, int nth) {
+    ATTENTION_WORKER_BODY
 }
+#endif
 
 void ck_attention(ck_pool *pool, const ck_attention_args *args) {
     attention_run run = {.a = args};
     atomic_init(&run.next, 0);
+#if defined(__x86_64__)
+    if (ck_cpu_level() >= 1) {
+        ck_pool_run_dynamic(pool, attention_worker_avx2, &run);
+        return;
+    }
+#endif
     ck_pool_run_dynamic(pool, attention_worker, &run);
 }

@@ -45,11 +45,14 @@ struct ck_pool {
     void (*fn)(void *ctx, int ith, int nth);
     void *ctx;
     int dynamic;
-    _Atomic uint64_t run;   // (generation << 1) | closed
-    _Atomic int remaining;  // static runs: workers yet to finish fn
-    _Atomic int active;     // workers between announce and leave
-    _Atomic int sleepers;
+    // Spinning workers read `run` continuously; keep the counters they and
+    // the caller write on other cache lines.
+    _Alignas(64) _Atomic uint64_t run;  // (generation << 1) | closed
+    _Alignas(64) _Atomic int remaining;  // static runs: workers yet to finish fn
+    _Atomic int active;                  // workers between announce and leave
+    _Alignas(64) _Atomic int sleepers;
     _Atomic int stop;
+    _Atomic int busy;       // a run is in progress (guards against nested/concurrent callers)
     pthread_mutex_t mutex;
     pthread_cond_t wake;
 };
@@ -119,14 +122,17 @@ static int online_cpus(void) {
 ck_pool *ck_pool_create(int n_threads) {
     int cpus = online_cpus();
     if (n_threads <= 0 || n_threads > cpus) n_threads = cpus;  // never more compute threads than cores
-    ck_pool *pool = calloc(1, sizeof(ck_pool));
+    size_t bytes = (sizeof(ck_pool) + 63) & ~(size_t)63;
+    ck_pool *pool = aligned_alloc(64, bytes);  // the struct has 64-byte aligned members
     if (!pool) return NULL;
+    memset(pool, 0, bytes);
     pool->n_threads = n_threads;
     atomic_init(&pool->run, 1);  // generation 0, closed
     atomic_init(&pool->remaining, 0);
     atomic_init(&pool->active, 0);
     atomic_init(&pool->sleepers, 0);
     atomic_init(&pool->stop, 0);
+    atomic_init(&pool->busy, 0);
     pthread_mutex_init(&pool->mutex, NULL);
     pthread_cond_init(&pool->wake, NULL);
     pool->threads = calloc((size_t)n_threads, sizeof(pthread_t));
@@ -187,8 +193,16 @@ static void publish(ck_pool *pool, void (*fn)(void *ctx, int ith, int nth), void
 
 static void close_run(ck_pool *pool) { atomic_fetch_or(&pool->run, 1); }
 
+/// Claims the pool for one run; fails when called from inside a run (a fn
+/// that calls a matmul) or from a second thread, which then run inline.
+static int acquire(ck_pool *pool) {
+    return pool && pool->n_threads > 1 && !atomic_exchange_explicit(&pool->busy, 1, memory_order_acquire);
+}
+
+static void release(ck_pool *pool) { atomic_store_explicit(&pool->busy, 0, memory_order_release); }
+
 void ck_pool_run(ck_pool *pool, void (*fn)(void *ctx, int ith, int nth), void *ctx) {
-    if (!pool || pool->n_threads == 1) {
+    if (!acquire(pool)) {
         fn(ctx, 0, 1);
         return;
     }
@@ -196,10 +210,11 @@ void ck_pool_run(ck_pool *pool, void (*fn)(void *ctx, int ith, int nth), void *c
     fn(ctx, 0, pool->n_threads);
     wait_until_zero(&pool->remaining);  // every worker runs once, so wait for all
     close_run(pool);
+    release(pool);
 }
 
 void ck_pool_run_dynamic(ck_pool *pool, void (*fn)(void *ctx, int ith, int nth), void *ctx) {
-    if (!pool || pool->n_threads == 1) {
+    if (!acquire(pool)) {
         fn(ctx, 0, 1);
         return;
     }
@@ -207,4 +222,5 @@ void ck_pool_run_dynamic(ck_pool *pool, void (*fn)(void *ctx, int ith, int nth),
     fn(ctx, 0, pool->n_threads);
     close_run(pool);
     wait_until_zero(&pool->active);
+    release(pool);
 }

@@ -58,7 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
     var maxBatchedTokens: Int?
     @Option(help: "Sequences running at once (default 32).")
     var maxSequences: Int?
-    @Option(help: "KV cache blocks in the pool (default 1024).")
+    @Option(help: "KV cache blocks in the pool (default 1024, 16k tokens).")
     var kvBlocks: Int?
     @Option(help: "Tokens per KV cache block (default 16).")
     var blockSize: Int?
@@ -72,6 +72,12 @@ struct ServeCommand: AsyncParsableCommand {
     var requestTimeout: Double?
     @Option(help: "Reuse KV blocks of identical prompt prefixes: true or false (default true).")
     var prefixCaching: String?
+    @Option(help: "Weights in memory: stored (the file's quantization, repacked) or f32 (dequantized at load) (default stored).")
+    var weights: String?
+    @Option(help: "Threads that sample a step's logit rows in parallel (default 1: the engine thread).")
+    var samplingThreads: Int?
+    @Option(help: "KV cache element type: f32 or f16 (half the memory) (default f32).")
+    var kvCacheType: String?
     @OptionGroup(title: "Keys, limits, store and cache")
     var keys: KeysServeOptions
 
@@ -90,6 +96,8 @@ struct ServeCommand: AsyncParsableCommand {
         put("max-batched-tokens", maxBatchedTokens); put("max-sequences", maxSequences); put("kv-blocks", kvBlocks)
         put("block-size", blockSize); put("ctx-size", ctxSize); put("max-waiting-requests", maxWaitingRequests)
         put("threads", threads); put("request-timeout", requestTimeout); put("prefix-caching", prefixCaching)
+        put("weights", weights); put("kv-cache-type", kvCacheType)
+        put("sampling-threads", samplingThreads)
         flags.merge(keys.givenFlags) { given, _ in given }
         return flags
     }
@@ -118,11 +126,12 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("sluice: error: \(error.message)\n".utf8))
             throw ExitCode.failure
         }
+        // Handlers first: a SIGTERM right after the "listening" line must shut down gracefully.
+        let signals = ShutdownSignals { gateway.shutdown() }
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         // Unbuffered write: tests wait for this line on a pipe.
         FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
 
-        let signals = ShutdownSignals { gateway.shutdown() }
         await gateway.waitUntilStopped()
         signals.cancel()
         accessControl?.shutdown()

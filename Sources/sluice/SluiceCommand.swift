@@ -9,6 +9,8 @@ struct SluiceCommand: AsyncParsableCommand {
         // Add new subcommands here (one line each).
         subcommands: [
             ServeCommand.self,
+            GenerateCommand.self,
+            BenchEngineCommand.self,
             KeysCommand.self,
         ]
     )

@@ -90,7 +90,7 @@ import Testing
 
     /// Packed kernels of every path against the portable packed kernel and the
     /// portable raw-row kernel: same integer products, so only float rounding differs.
-    @Test(arguments: ["Q4_0", "Q4_1", "Q8_0"])
+    @Test(arguments: ["Q4_0", "Q4_1", "Q8_0", "Q4_K"])
     func packedPathsAgreeWithPortable(typeName: String) throws {
         let fixture = try QuantFixture.load(typeName)
         let nOut = 56, nRows = 11
@@ -136,11 +136,13 @@ import Testing
         }
     }
 
-    /// One call over several matrices sharing x (Q/K/V-like, with a type that has
+    /// One call over several matrices sharing x (Q/K/V-like, with types that have
     /// no packed layout among them) gives exactly what separate calls give.
     @Test func packedManyMatchesSeparateCalls() throws {
         let q41 = try QuantFixture.load("Q4_1"), q80 = try QuantFixture.load("Q8_0"), q4k = try QuantFixture.load("Q4_K")
-        let parts = [(q41, 40), (q80, 8), (q4k, 24), (q41, 17)]
+        let q40 = try QuantFixture.load("Q4_0"), f16 = try QuantFixture.load("F16"), q6k = try QuantFixture.load("Q6_K")
+        // More matrices than one call's job holds (CK_MATMUL_MANY_MAX), odd widths.
+        let parts = [(q41, 40), (q80, 8), (q4k, 24), (q41, 17), (q40, 16), (q41, 3), (q80, 33), (f16, 5), (q6k, 9), (q41, 1)]
         let nIn = q41.cols, nRows = 13
         var packed: [OpaquePointer] = []
         defer { packed.forEach { ck_weights_destroy($0) } }
@@ -164,6 +166,35 @@ import Testing
         }
         for i in parts.indices {
             #expect(Array(outputs[i]) == separate[i], "matrix \(i) differs between one call and separate calls")
+        }
+    }
+
+    /// A row's result is bit-identical whatever else is in the batch and however
+    /// many threads run: continuous batching then never changes a sequence's
+    /// greedy output. (Each row's arithmetic is the same in every row tile,
+    /// and each output column is computed by one thread.)
+    @Test(arguments: ["Q4_0", "Q4_1", "Q8_0", "Q4_K", "Q6_K", "F16"])
+    func resultsAreBatchAndThreadInvariant(typeName: String) throws {
+        let fixture = try QuantFixture.load(typeName)
+        let nOut = 72, nRows = 19, nIn = fixture.cols
+        let (raw, _) = fixture.matrix(nOut: nOut)
+        let x = KernelReference.activations(count: nRows * nIn, seed: 4242)
+        let packed = try #require(raw.withUnsafeBytes { ck_weights_create(fixture.typeID, $0.baseAddress, Int64(nOut), Int64(nIn)) })
+        defer { ck_weights_destroy(packed) }
+        let pool = try #require(ck_pool_create(2))
+        defer { ck_pool_destroy(pool) }
+        for path in KernelRunner.availablePaths {
+            KernelRunner.withPath(level: path.level, vnni: path.vnni) {
+                let batched = KernelRunner.matmulPacked(pool: pool, packed: packed, x: x, nRows: nRows)
+                let single = KernelRunner.matmulPacked(pool: nil, packed: packed, x: x, nRows: nRows)
+                #expect(batched == single, "\(typeName) level \(path.level): 2 threads differ from 1")
+                for r in [0, 7, 8, 18] {
+                    let row = Array(x[r * nIn..<(r + 1) * nIn])
+                    let alone = KernelRunner.matmulPacked(pool: pool, packed: packed, x: row, nRows: 1)
+                    #expect(alone == Array(batched[r * nOut..<(r + 1) * nOut]),
+                            "\(typeName) level \(path.level) vnni \(path.vnni): row \(r) alone differs from in the batch")
+                }
+            }
         }
     }
 

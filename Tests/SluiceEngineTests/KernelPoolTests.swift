@@ -97,6 +97,30 @@ import Testing
         #expect(Array(tally.counts.prefix(size)) == [Int](repeating: 500, count: size))
     }
 
+    /// A matmul issued from inside a pool run (nested use) runs inline instead of deadlocking.
+    private final class Nested {
+        let pool: OpaquePointer
+        var innerThreads: [Int32] = [0, 0, 0, 0, 0, 0, 0, 0]
+        init(pool: OpaquePointer) { self.pool = pool }
+    }
+
+    private static let nested: @convention(c) (UnsafeMutableRawPointer?, Int32, Int32) -> Void = { ctx, ith, _ in
+        guard let ctx else { return }
+        let outer = Unmanaged<Nested>.fromOpaque(ctx).takeUnretainedValue()
+        let tally = Tally(size: 8)
+        ck_pool_run(outer.pool, record, Unmanaged.passUnretained(tally).toOpaque())
+        outer.innerThreads.withUnsafeMutableBufferPointer { $0[Int(ith)] = tally.nth[0] }
+    }
+
+    @Test func nestedRunExecutesInline() throws {
+        let pool = try #require(ck_pool_create(2))
+        defer { ck_pool_destroy(pool) }
+        let outer = Nested(pool: pool)
+        ck_pool_run(pool, Self.nested, Unmanaged.passUnretained(outer).toOpaque())
+        let size = Int(ck_pool_size(pool))
+        #expect(Array(outer.innerThreads.prefix(size)) == [Int32](repeating: 1, count: size))
+    }
+
     @Test func nilPoolRunsInlineAsOneThread() {
         let tally = Tally(size: 8)
         ck_pool_run(nil, Self.record, Unmanaged.passUnretained(tally).toOpaque())

@@ -158,6 +158,7 @@ enum KernelRunner {
         var paths: [(Int32, Bool)] = []
         for level in 0...ck_cpu_level_detected() {
             paths.append((level, false))
+            if level == 1 && ck_cpu_has_avx_vnni() != 0 { paths.append((1, true)) }
             if level == 2 && ck_cpu_has_vnni() != 0 { paths.append((2, true)) }
         }
         return paths

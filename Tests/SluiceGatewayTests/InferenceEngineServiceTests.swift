@@ -215,4 +215,26 @@ struct InferenceEngineServiceTests {
         #expect(firstTexts == (0..<4).map { second.text(choice: $0) })
         #expect(Set(firstTexts).count > 1)
     }
+
+    @Test func parallelSamplingGivesTheSameSeededOutputAsSerial() async throws {
+        var texts: [[String]] = []
+        for threads in [1, 2] {
+            let executor = ScriptedExecutor(tokenizer: model.tokenizer, script: " a b c d e f g h i j k l m n o p", endless: true)
+            let service = try makeService(executor, model: model, samplingThreads: threads)
+            var sampling = SluiceEngine.SamplingParameters(temperature: 1.5)
+            sampling.seed = 11
+            let handles = try (0..<6).map { _ in
+                try submit(service, InferenceJob(prompts: [prompt], choicesPerPrompt: 2, maxNewTokens: 16, sampling: sampling))
+            }
+            var run: [String] = []
+            for handle in handles {
+                let events = await collect(handle)
+                run += [events.text(choice: 0), events.text(choice: 1)]
+            }
+            service.stop()
+            texts.append(run)
+        }
+        #expect(texts[0] == texts[1])
+        #expect(Set(texts[0]).count > 1)
+    }
 }

@@ -46,24 +46,25 @@ final class ScriptedExecutor: InferenceExecutor, @unchecked Sendable {
 
     var plans: [StepPlan] { lock.withLock { _plans } }
 
-    func execute(_ plan: StepPlan, forEachLogitRow body: (Int, UnsafeBufferPointer<Float>) -> Void) throws(GatewayError) {
+    func execute(_ plan: StepPlan, withLogits body: (LogitRowsView) -> Void) throws(GatewayError) {
         lock.withLock { _plans.append(plan) }
         if stepDelay > 0 { Thread.sleep(forTimeInterval: stepDelay) }
         if failing { throw GatewayError(.engineFailed, "scripted failure") }
-        var row = Array(repeating: Float(-10), count: vocabularySize)
-        var index = 0
+        var rows: [Float] = []
         for entry in plan.sequences {
             let needed = (entry.startPosition + entry.tokens.count + blockSize - 1) / blockSize
             if entry.blockTable.count < needed { throw GatewayError(.engineFailed, "block table too short for \(entry.sequenceID)") }
             guard entry.needsLogits, let last = entry.tokens.last else { continue }
+            var row = Array(repeating: Float(-10), count: vocabularySize)
             let next = successor[Int(last)] ?? script[0]
             row[next] = 10
             // A runner-up, so logprobs have alternatives and sampling at temperature 1 is not certain.
             row[(next + 1) % vocabularySize] = 8
-            row.withUnsafeBufferPointer { body(index, $0) }
-            row[next] = -10
-            row[(next + 1) % vocabularySize] = -10
-            index += 1
+            rows += row
+        }
+        let width = vocabularySize
+        rows.withUnsafeBufferPointer { all in
+            body(LogitRowsView(count: all.count / width) { UnsafeBufferPointer(rebasing: all[$0 * width..<($0 + 1) * width]) })
         }
     }
 }
@@ -114,10 +115,11 @@ func makeSchedulerConfig(totalBlocks: Int = 64, maxSequences: Int = 8, maxModelL
 }
 
 func makeService(_ executor: ScriptedExecutor, model: ServedLanguageModel, config: SchedulerConfig = makeSchedulerConfig(),
-                 start: Bool = true) throws -> EngineService {
+                 start: Bool = true, samplingThreads: Int = 1) throws -> EngineService {
     let service = try EngineService(scheduler: config, executor: executor, tokenizer: model.tokenizer,
                                     clock: EngineService.Clock(now: { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 },
-                                                               entropy: { 42 }))
+                                                               entropy: { 42 }),
+                                    samplingThreads: samplingThreads)
     if start { service.start() }
     return service
 }

@@ -104,7 +104,7 @@ int main(int argc, char **argv) {
     struct { const char *name; path_kind kind; int level; int vnni; } paths[] = {
         {"packed-many avx512-vnni", PATH_MANY, 2, 1}, {"packed avx512-vnni", PATH_PACKED, 2, 1},
         {"packed-many avx512bw", PATH_MANY, 2, 0}, {"packed avx512bw", PATH_PACKED, 2, 0},
-        {"packed avx2", PATH_PACKED, 1, 0}, {"raw avx2", PATH_RAW, 1, 0},
+        {"packed avx-vnni (ymm)", PATH_PACKED, 1, 1}, {"packed avx2", PATH_PACKED, 1, 0}, {"raw avx2", PATH_RAW, 1, 0},
         {"sgemm f32 (openblas)", PATH_SGEMM, 2, 1}, {"packed portable", PATH_PACKED, 0, 0},
     };
     int n_paths = sizeof(paths) / sizeof(paths[0]);
@@ -117,7 +117,7 @@ int main(int argc, char **argv) {
             if (only && !strstr(paths[p].name, only)) continue;
             ck_force_cpu_level(paths[p].level);
             ck_force_vnni(paths[p].vnni);
-            if (paths[p].vnni && !ck_cpu_has_vnni()) continue;
+            if (paths[p].vnni && !(paths[p].level == 2 ? ck_cpu_has_vnni() : ck_cpu_has_avx_vnni())) continue;
             for (size_t rc = 0; rc < sizeof(row_counts) / sizeof(row_counts[0]); rc++) {
                 int64_t rows = row_counts[rc];
                 if (paths[p].level == 0 && rows > 4) continue;  // portable is only a reference

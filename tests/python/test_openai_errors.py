@@ -91,7 +91,10 @@ def test_error_after_the_stream_started_is_an_sse_error_event(sluice_bin, model_
         model = sdk.models.list().data[0].id
         received = []
         with pytest.raises(openai.APIError) as caught:
-            for chunk in sdk.chat.completions.create(model=model, messages=MESSAGES, max_tokens=2000, stream=True):
+            # End-of-turn tokens banned, so the answer cannot finish before the timeout.
+            eog = httpx.post(server.base_url + "/tokenize", json={"prompt": "<|im_end|><|endoftext|>"}).json()["tokens"]
+            for chunk in sdk.chat.completions.create(model=model, messages=MESSAGES, max_tokens=2000, stream=True,
+                                                     logit_bias={str(token): -100 for token in eog}):
                 received.append(chunk)
         assert received, "the error must come after the stream started"
         assert "timed out" in str(caught.value)

@@ -99,3 +99,26 @@ def test_tokenize_and_detokenize_round_trip(llm_server, model_id):
     bad = httpx.post(base + "/detokenize", json={"tokens": [10**9]})
     assert bad.status_code == 400 and bad.json()["error"]["param"] == "tokens[0]"
     assert httpx.post(base + "/tokenize", json={"model": "nope", "prompt": "x"}).status_code == 404
+
+
+def test_client_that_leaves_a_non_streaming_request_cancels_it(llm_server, model_id):
+    base = llm_server.base_url
+    cancelled_before = metric_value(metrics(base), 'sluice_requests_total{status="cancelled"}')
+    host, port = llm_server.host_port
+    body = ('{"model": "%s", "max_tokens": 400, "messages": [{"role": "user", "content": '
+            '"Write a long essay about rivers."}]}' % model_id).encode()
+    sock = socket.create_connection((host, port))
+    sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    deadline = time.time() + 10
+    while metric_value(metrics(base), "sluice_kv_blocks_used") == 0 and time.time() < deadline:
+        time.sleep(0.01)  # admitted and running
+    sock.close()
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        text = metrics(base)
+        if metric_value(text, "sluice_kv_blocks_used") == 0:
+            break
+        time.sleep(0.01)
+    assert metric_value(text, "sluice_kv_blocks_used") == 0
+    assert metric_value(text, 'sluice_requests_total{status="cancelled"}') == cancelled_before + 1

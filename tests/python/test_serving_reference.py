@@ -1,6 +1,11 @@
 """Greedy chat output matches llama.cpp's for the reference conversations (same GGUF file),
 token for token up to the first near tie; prompt token counts match exactly (template and
-tokenizer are exact)."""
+tokenizer are exact).
+
+Near tie, as shared/reference/README.md defines it: the reference's top two within 0.1 nats. The
+chat section records no per-step logprobs, so the check is made on our side: where the texts part,
+llama.cpp's token must be our runner-up, at most NEAR_TIE nats below our choice. NEAR_TIE is 0.15,
+the README's tolerance for logprob drift between fp32 GEMM and 8-bit-activation arithmetic."""
 from __future__ import annotations
 
 import json
@@ -12,7 +17,7 @@ from openai_tap import client, llm_server, model_id, tap  # noqa: F401  (fixture
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 REFERENCE = os.path.join(ROOT, "Tests", "SluiceEngineTests", "Fixtures", "smollm2-135m-q4_1.llamacpp.json")
-NEAR_TIE = 0.1
+NEAR_TIE = 0.15
 
 
 def reference_chats():
@@ -37,9 +42,12 @@ def test_greedy_chat_matches_llama_cpp(client, model_id, case):
     position = 0
     for token in response.choices[0].logprobs.content:
         if position + len(token.token) > common:
-            top = sorted((alt.logprob for alt in token.top_logprobs), reverse=True)
-            assert len(top) >= 2 and top[0] - top[1] < NEAR_TIE, (
-                f"diverged from llama.cpp at {token.token!r} (ours {ours!r}, llama.cpp {theirs!r})")
+            rest = theirs[position:]
+            runner_up = [alt for alt in token.top_logprobs if alt.token != token.token and alt.token
+                         and rest.startswith(alt.token)]
+            assert runner_up and token.logprob - runner_up[0].logprob < NEAR_TIE, (
+                f"diverged from llama.cpp at {token.token!r}, alternatives {[(a.token, a.logprob) for a in token.top_logprobs]} "
+                f"(ours {ours!r}, llama.cpp {theirs!r})")
             return
         position += len(token.token)
     pytest.fail(f"texts differ: ours {ours!r}, llama.cpp {theirs!r}")

@@ -34,8 +34,9 @@ ck_pool *ck_pool_create(int n_threads);
 void ck_pool_destroy(ck_pool *pool);
 int ck_pool_size(const ck_pool *pool);
 /// Runs fn(ctx, ith, nth) for ith in 0..<nth on all pool threads, the caller
-/// participating as ith 0; returns when every thread is done. Not reentrant:
-/// one caller at a time. pool may be NULL (runs fn(ctx, 0, 1) inline).
+/// participating as ith 0; returns when every thread is done. pool may be NULL
+/// (runs fn(ctx, 0, 1) inline). A call made while the pool is busy (from inside
+/// fn, or from another thread at the same time) also runs fn(ctx, 0, 1) inline.
 void ck_pool_run(ck_pool *pool, void (*fn)(void *ctx, int ith, int nth), void *ctx);
 /// For work that fn claims itself (e.g. chunks taken from an atomic counter):
 /// fn runs on the caller and on each worker that is ready before the caller's
@@ -61,7 +62,9 @@ void ck_dequantize_row(int wtype, const void *src, float *dst, int64_t n);
 /// W is row-major [n_out][n_in] in the GGUF layout of wtype (n_in a multiple of
 /// the block size). Quantized types quantize x to 8-bit blocks and use integer
 /// dot products; float types use f32 FMA. Each weight row is read once for all
-/// rows of x; threads split n_out. pool may be NULL (single thread).
+/// rows of x; threads claim chunks of n_out. pool may be NULL (single thread).
+/// Correct for every type but slower than ck_matmul_packed: prefer packing
+/// Q4_0/Q4_1/Q8_0 matrices at load.
 void ck_matmul(ck_pool *pool, int wtype, const void *w, int64_t n_out, int64_t n_in,
                const float *x, int64_t n_rows, float *y);
 
@@ -80,14 +83,17 @@ int64_t ck_weights_n_out(const ck_weights *weights);
 int64_t ck_weights_n_in(const ck_weights *weights);
 /// Bytes held by the packed copy.
 int64_t ck_weights_bytes(const ck_weights *weights);
-/// Same contract as ck_matmul, for packed weights.
+/// Same contract as ck_matmul, for packed weights. Results are bit-identical
+/// whatever the thread count and whichever other rows share the call (each
+/// row's arithmetic is the same in every row tile), so batching never changes
+/// a sequence's output.
 void ck_matmul_packed(ck_pool *pool, const ck_weights *weights, const float *x, int64_t n_rows, float *y);
 
 #define CK_MATMUL_MANY_MAX 8
 /// Several matrices applied to the same x (e.g. Q, K and V; or gate and up):
 /// ys[i][r*n_out_i + o] = sum_k W_i[o,k] * x[r*n_in + k]. All weights[i] must
-/// share n_in; count <= CK_MATMUL_MANY_MAX. x is quantized once and the
-/// threads share one pool run over all matrices' columns.
+/// share n_in. x is quantized once and the threads share one pool run over
+/// all matrices' columns (per CK_MATMUL_MANY_MAX matrices).
 void ck_matmul_packed_many(ck_pool *pool, int count, const ck_weights *const *weights, const float *x,
                            int64_t n_rows, float *const *ys);
 
@@ -103,8 +109,12 @@ int ck_cpu_level_detected(void);
 void ck_force_cpu_level(int level);
 /// 1 if AVX-512 VNNI (vpdpbusd) is present (used at level 2 unless disabled).
 int ck_cpu_has_vnni(void);
-/// For tests and benchmarks (calling thread only): 0 makes level 2 use the AVX-512BW path without
-/// VNNI (as on Skylake-X); 1 restores VNNI where present.
+/// 1 if AVX-VNNI (256-bit vpdpbusd, e.g. Alder Lake) is present: used by the
+/// packed kernels at level 1 unless disabled.
+int ck_cpu_has_avx_vnni(void);
+/// For tests and benchmarks (calling thread only): 0 makes level 2 use the
+/// AVX-512BW path without VNNI (as on Skylake-X) and level 1 the AVX2
+/// vpmaddubsw path; 1 restores VNNI where present.
 void ck_force_vnni(int enabled);
 
 // MARK: Activation quantization (exposed for tests)
@@ -123,7 +133,13 @@ void ck_quantize_row_q8(const float *x, ck_block_q8 *dst, int64_t n);
 #ifdef __cplusplus
 }
 #endif
-// Forward-pass ops (engine-owned), part of the same module.
+
+// This file is the target's umbrella header, so other public headers of the
+// target reach Swift only through it: the engine's element-wise ops.
+#if defined(__has_include)
+#if __has_include("ck_ops.h")
 #include "ck_ops.h"
+#endif
+#endif
 
 #endif

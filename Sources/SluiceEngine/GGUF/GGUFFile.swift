@@ -22,7 +22,7 @@ public final class GGUFFile: Sendable {
     public let dataOffset: Int
     public var fileSize: Int { storage.bytes.count }
 
-    private let storage: GGUFStorage
+    let storage: GGUFStorage
     private let tensorIndex: [String: Int]
 
     /// Maps and parses the file at `path`.

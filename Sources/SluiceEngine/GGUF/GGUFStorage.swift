@@ -12,6 +12,12 @@ final class GGUFStorage: @unchecked Sendable {
     let bytes: UnsafeRawBufferPointer
     private let release: Release
 
+    /// True for a read-only file mapping, whose pages can be dropped and re-read.
+    var isFileMapped: Bool {
+        if case .munmap = release { return true }
+        return false
+    }
+
     enum Release {
         case munmap
         case deallocate
@@ -57,5 +63,23 @@ final class GGUFStorage: @unchecked Sendable {
         case .deallocate: UnsafeMutableRawPointer(mutating: base).deallocate()
         case .none: break
         }
+    }
+}
+
+extension GGUFFile {
+    /// Tells the kernel the mapped pages wholly inside `tensor`'s data are not
+    /// needed now (after the weights were repacked into private memory), so
+    /// they stop counting as resident; a later read faults them back in from
+    /// the file. No effect for in-memory images.
+    public func dropResidentPages(of tensor: GGUFTensorInfo) {
+        // Only a file mapping: dropping anonymous pages would zero them.
+        guard storage.isFileMapped else { return }
+        let data = self.data(of: tensor)
+        guard let start = data.baseAddress, data.count > 0 else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (Int(bitPattern: start) + page - 1) / page * page
+        let end = (Int(bitPattern: start) + data.count) / page * page
+        guard end > first, let p = UnsafeMutableRawPointer(bitPattern: first) else { return }
+        madvise(p, end - first, Int32(MADV_DONTNEED))
     }
 }

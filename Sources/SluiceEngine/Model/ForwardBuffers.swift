@@ -14,6 +14,8 @@ final class ForwardBuffers {
     let logits: UnsafeMutablePointer<Float>  // [logitRows][nVocab]
     let scores: UnsafeMutablePointer<Float>  // [threads][scratchPerThread]
     let scratchPerThread: Int
+    let qkvOutputs: [UnsafeMutablePointer<Float>]  // [q, k, v]
+    let gateUpOutputs: [UnsafeMutablePointer<Float>]  // [gate, up]
     private let all: [UnsafeMutableRawPointer]
 
     init(config c: ModelConfig, rows: Int, logitRows: Int, scratchPerThread: Int, threads: Int) {
@@ -40,6 +42,8 @@ final class ForwardBuffers {
         logits = floats(logitRows * c.vocabSize)
         scores = floats(threads * scratchPerThread)
         self.scratchPerThread = scratchPerThread
+        qkvOutputs = [q, k, v]
+        gateUpOutputs = [gate, up]
         self.all = all
     }
 

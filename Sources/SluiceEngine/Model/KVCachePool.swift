@@ -30,7 +30,7 @@ public final class KVCachePool: @unchecked Sendable {
     public var tokenCapacity: Int { blockCount * blockSize }
 
     public init(config: ModelConfig, blockCount: Int, blockSize: Int = 16,
-                storage: Storage = .f32) throws(ModelError) {
+                storage: Storage = .f16) throws(ModelError) {
         guard blockCount > 0, blockSize > 0, blockCount <= Int(Int32.max) / blockSize else {
             throw .invalidBatch("KV pool needs positive block count and size (got \(blockCount) x \(blockSize))")
         }

@@ -24,9 +24,7 @@ extension ModelRunner {
             for (l, layer) in w.layers.enumerated() {
                 // Attention block.
                 ck_rmsnorm(b.x, layer.attnNorm, b.xn, Int64(n), Int64(e), c.rmsNormEpsilon)
-                layer.wq.apply(pool: pool, x: b.xn, rows: n, y: b.q)
-                layer.wk.apply(pool: pool, x: b.xn, rows: n, y: b.k)
-                layer.wv.apply(pool: pool, x: b.xn, rows: n, y: b.v)
+                PackedMatrix.apply(layer.qkv, pool: pool, x: b.xn, rows: n, ys: b.qkvOutputs)
                 ck_rope(b.q, positions, Int64(n), Int32(c.headCount), Int32(c.headDim),
                         Int32(c.ropeDimensionCount), c.ropeFreqBase)
                 ck_rope(b.k, positions, Int64(n), Int32(c.headCountKV), Int32(c.headDim),
@@ -49,8 +47,7 @@ extension ModelRunner {
 
                 // Feed-forward block (SwiGLU).
                 ck_rmsnorm(b.x, layer.ffnNorm, b.xn, Int64(n), Int64(e), c.rmsNormEpsilon)
-                layer.gate.apply(pool: pool, x: b.xn, rows: n, y: b.gate)
-                layer.up.apply(pool: pool, x: b.xn, rows: n, y: b.up)
+                PackedMatrix.apply(layer.gateUp, pool: pool, x: b.xn, rows: n, ys: b.gateUpOutputs)
                 ck_silu_mul(b.gate, b.up, Int64(n * f))
                 layer.down.apply(pool: pool, x: b.gate, rows: n, y: b.xn)
                 ck_add(b.x, b.xn, Int64(n * e))

@@ -95,8 +95,7 @@ public final class ModelRunner: @unchecked Sendable {
             guard chunk.blockTable.count * blockSize >= end else {
                 throw .invalidBatch("sequence \(id): \(chunk.blockTable.count) blocks cannot hold \(end) positions")
             }
-            for b in chunk.blockTable.prefix((end + blockSize - 1) / blockSize)
-            where b < 0 || Int(b) >= kvCache.blockCount {
+            for b in chunk.blockTable where b < 0 || Int(b) >= kvCache.blockCount {
                 throw .invalidBatch("sequence \(id): block \(b) outside pool of \(kvCache.blockCount)")
             }
             for t in chunk.tokens where t < 0 || Int(t) >= c.vocabSize {

@@ -32,6 +32,8 @@ public final class EngineService: @unchecked Sendable {
     let tokenizer: Tokenizer
     let executor: any InferenceExecutor
     let clock: Clock
+    /// Threads that sample a step's logit rows (each row has its own sampler, so rows are independent).
+    let samplingThreads: Int
 
     // Guarded by `signal`'s lock.
     private let signal = EngineSignal()
@@ -44,7 +46,8 @@ public final class EngineService: @unchecked Sendable {
     private var schedulerSnapshot: SchedulerMetrics
 
     public init(scheduler config: SchedulerConfig, executor: any InferenceExecutor, tokenizer: Tokenizer,
-                metrics: InferenceMetrics = InferenceMetrics(), clock: Clock = .system) throws(GatewayError) {
+                metrics: InferenceMetrics = InferenceMetrics(), clock: Clock = .system,
+                samplingThreads: Int = 1) throws(GatewayError) {
         do {
             scheduler = try ContinuousBatchScheduler(config: config)
         } catch {
@@ -55,6 +58,7 @@ public final class EngineService: @unchecked Sendable {
         self.tokenizer = tokenizer
         self.metrics = metrics
         self.clock = clock
+        self.samplingThreads = max(1, min(samplingThreads, 8))
     }
 
     public var schedulerConfig: SchedulerConfig { scheduler.config }
@@ -202,16 +206,25 @@ public final class EngineService: @unchecked Sendable {
         let logitRows = plan.sequences.filter(\.needsLogits)
         var samples: [SequenceSample] = []
         var sampled: [SequenceID: SampledToken] = [:]
+        var samplingSeconds = 0.0
         do {
-            try executor.execute(plan) { index, logits in
-                guard logitRows.indices.contains(index), let job = rows[index] else { return }
-                let id = logitRows[index].sequenceID
-                guard var choice = job.choices[id] else { return }
-                let token = choice.sampler.sample(logits: logits)
-                job.choices[id] = choice
-                sampled[id] = token
-                samples.append(SequenceSample(sequenceID: id, token: TokenID(token.token),
-                                              finishReason: tokenizer.isEndOfGeneration(token.token) ? .stop : nil))
+            try executor.execute(plan) { logits in
+                let sampleStarted = clock.now()
+                defer { samplingSeconds = clock.now() - sampleStarted }
+                var slots: [SamplingSlot] = []
+                slots.reserveCapacity(logitRows.count)
+                for (index, entry) in logitRows.enumerated() where index < logits.count {
+                    guard let job = rows[index], let sampler = job.choices[entry.sequenceID]?.sampler else { continue }
+                    slots.append(SamplingSlot(row: index, job: job, sequence: entry.sequenceID, sampler: sampler))
+                }
+                SamplingSlot.sampleAll(&slots, logits: logits, threads: samplingThreads)
+                for slot in slots {
+                    guard let token = slot.token else { continue }
+                    slot.job.choices[slot.sequence]?.sampler = slot.sampler
+                    sampled[slot.sequence] = token
+                    samples.append(SequenceSample(sequenceID: slot.sequence, token: TokenID(token.token),
+                                                  finishReason: tokenizer.isEndOfGeneration(token.token) ? .stop : nil))
+                }
             }
         } catch {
             abandon(plan, error: error)
@@ -222,8 +235,10 @@ public final class EngineService: @unchecked Sendable {
             schedulerSnapshot = scheduler.metrics
             return scheduler.takeEvents()
         }
-        metrics.recordStep(seconds: clock.now() - started, sequences: plan.sequences.count, tokens: plan.totalTokens)
+        let delivering = clock.now()
         deliver(events, sampled: sampled)
+        metrics.recordStep(seconds: clock.now() - started, sequences: plan.sequences.count, tokens: plan.totalTokens,
+                           samplingSeconds: samplingSeconds, deliverySeconds: clock.now() - delivering)
         return true
     }
 

@@ -8,6 +8,13 @@ public final class InferenceMetrics: @unchecked Sendable {
         var stepSeconds = PrometheusHistogram(
             name: "sluice_step_duration_seconds", help: "Wall time of one engine step (schedule, forward, sample, update).",
             bounds: [0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12])
+        // The service's own share of a step, to tell it apart from the forward pass.
+        var samplingSeconds = PrometheusHistogram(
+            name: "sluice_step_sampling_seconds", help: "Time of one step spent sampling its logit rows.",
+            bounds: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1])
+        var deliverySeconds = PrometheusHistogram(
+            name: "sluice_step_delivery_seconds", help: "Time of one step spent detokenizing, matching stops and delivering events.",
+            bounds: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1])
         var batchSequences = PrometheusHistogram(
             name: "sluice_batch_size_sequences", help: "Sequences in one engine step.",
             bounds: [1, 2, 4, 8, 16, 32, 64, 128])
@@ -31,9 +38,11 @@ public final class InferenceMetrics: @unchecked Sendable {
 
     public init() {}
 
-    func recordStep(seconds: Double, sequences: Int, tokens: Int) {
+    func recordStep(seconds: Double, sequences: Int, tokens: Int, samplingSeconds: Double = 0, deliverySeconds: Double = 0) {
         lock.withLock {
             state.stepSeconds.observe(seconds)
+            state.samplingSeconds.observe(samplingSeconds)
+            state.deliverySeconds.observe(deliverySeconds)
             state.batchSequences.observe(Double(sequences))
             state.batchTokens.observe(Double(tokens))
         }
@@ -87,7 +96,7 @@ public final class InferenceMetrics: @unchecked Sendable {
         for status in ["stop", "length", "cancelled", "timeout", "error", "rejected", "rejected_overload"] {
             out += "sluice_requests_total{status=\"\(status)\"} \(snapshot.requestsByStatus[status] ?? 0)\n"
         }
-        for histogram in [snapshot.stepSeconds, snapshot.batchSequences, snapshot.batchTokens,
+        for histogram in [snapshot.stepSeconds, snapshot.samplingSeconds, snapshot.deliverySeconds, snapshot.batchSequences, snapshot.batchTokens,
                           snapshot.timeToFirstToken, snapshot.interTokenLatency] {
             histogram.render(into: &out)
         }

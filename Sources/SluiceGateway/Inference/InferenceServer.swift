@@ -12,8 +12,9 @@ public enum InferenceServer {
         do {
             let modelConfig = try ModelConfig(file: file)
             scheduler = settings.schedulerConfig(modelContextLength: modelConfig.contextLength)
-            let weights = try ModelWeights(file: file, config: modelConfig)
-            let pool = try KVCachePool(config: modelConfig, blockCount: scheduler.totalBlocks, blockSize: scheduler.blockSize)
+            let weights = try ModelWeights(file: file, config: modelConfig, format: settings.weightsAsFloat32 ? .float32 : .asStored)
+            let pool = try KVCachePool(config: modelConfig, blockCount: scheduler.totalBlocks, blockSize: scheduler.blockSize,
+                                       storage: settings.kvCacheFloat32 ? .f32 : .f16)
             runner = try ModelRunner(weights: weights, kvCache: pool, threads: settings.threads ?? 0,
                                      maxBatchTokens: scheduler.maxBatchedTokens, maxLogitRows: scheduler.maxSequences)
         } catch {
@@ -22,7 +23,8 @@ public enum InferenceServer {
         let model = try ServedLanguageModel.load(id: configuration.servedModelID, file: file,
                                                  maxModelLength: scheduler.maxModelLength)
         let service = try EngineService(scheduler: scheduler, executor: ModelRunnerExecutor(runner: runner),
-                                        tokenizer: model.tokenizer)
+                                        tokenizer: model.tokenizer,
+                                        samplingThreads: settings.samplingThreads)
         service.start()
         return InferenceRoutes(model: model, service: service, requestTimeoutSeconds: settings.requestTimeoutSeconds,
                                sseKeepAliveSeconds: configuration.sseKeepAliveSeconds)

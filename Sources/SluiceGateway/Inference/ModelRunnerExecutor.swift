@@ -12,7 +12,7 @@ public final class ModelRunnerExecutor: InferenceExecutor {
 
     public var vocabularySize: Int { runner.config.vocabSize }
 
-    public func execute(_ plan: StepPlan, forEachLogitRow body: (Int, UnsafeBufferPointer<Float>) -> Void) throws(GatewayError) {
+    public func execute(_ plan: StepPlan, withLogits body: (LogitRowsView) -> Void) throws(GatewayError) {
         batch.chunks.removeAll(keepingCapacity: true)
         for (index, entry) in plan.sequences.enumerated() {
             batch.chunks.append(ForwardBatch.Chunk(sequenceID: index, tokens: entry.tokens, startPosition: entry.startPosition,
@@ -20,7 +20,9 @@ public final class ModelRunnerExecutor: InferenceExecutor {
         }
         do {
             try runner.forward(batch) { rows in
-                for row in 0..<rows.count { body(row, rows[row]) }
+                withoutActuallyEscaping({ (row: Int) in rows[row] }) { rowAt in
+                    body(LogitRowsView(count: rows.count, rowAt: rowAt))
+                }
             }
         } catch {
             throw GatewayError(.engineFailed, "forward pass: \(error)")

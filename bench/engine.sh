@@ -1,0 +1,21 @@
+#!/bin/sh
+# Engine throughput (prefill 128, decode 64 single sequence, aggregate decode
+# of 1/4/16/32 sequences with 128-token prompts) on 2 threads, compared with
+# llama.cpp's figures from shared/reference/README.md. Writes
+# bench/results/engine.md. The machine is shared: numbers are noisy, compare
+# ratios from one run.
+set -e
+cd "$(dirname "$0")/.."
+MODEL=${SLUICE_MODEL:-models/SmolLM2-135M-Instruct.Q4_1.gguf}
+THREADS=${THREADS:-2}
+swift build -c release --product sluice >/dev/null
+OUT=bench/results/engine.md
+{
+  echo "# Engine benchmark"
+  echo
+  echo "\`bench/engine.sh\`, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -m), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo
+  .build/release/sluice bench-engine --model "$MODEL" --threads "$THREADS" --sequences 1,4,16,32
+} > "$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+cat "$OUT"
