@@ -100,7 +100,7 @@ int csys_tcp_listen(const char *host, int port, int reuse_port, int backlog) {
     if (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
         int e = errno; close(fd); return -e;
     }
-    if (bind(fd, (struct sockaddr *)&addr, len) != 0 || listen(fd, backlog) != 0) {
+    if (bind(fd, (struct sockaddr *)&addr, len) != 0 || (backlog >= 0 && listen(fd, backlog) != 0)) {
         int e = errno; close(fd); return -e;
     }
     return fd;

@@ -24,6 +24,8 @@ public final class Gateway: Sendable {
     /// The served model, opened and validated by the engine's GGUF reader.
     public let modelFile: GGUFFile
     let server: HTTPServer
+    let router: HTTPRouter
+    let middleware: RequestMiddleware
 
     /// - Parameters:
     /// Opens the model (throws `.modelUnreadable` when it cannot be read).
@@ -46,6 +48,8 @@ public final class Gateway: Sendable {
         for route in routes + accessRoutes {
             router.add(route.method, route.path, middleware.wrap(protect(route.path, route.handler)))
         }
+        self.router = router
+        self.middleware = middleware
         server = HTTPServer(configuration: configuration.httpConfiguration, router: router,
                             errorResponder: { error, head in middleware.errorResponse(error, head) })
     }
@@ -56,6 +60,13 @@ public final class Gateway: Sendable {
         router.add(.get, "/health", middleware.wrap(BasicRoutes.health()))
         router.add(.get, "/v1/models", middleware.wrap(protect("/v1/models", BasicRoutes.models(models))))
         return router
+    }
+
+    /// Answers `request` in process (no socket), through the same router,
+    /// middleware and error envelope as the server: for route tests.
+    public func respond(to request: HTTPRequest) async -> HTTPResponse {
+        let middleware = self.middleware
+        return await router.respond(to: request) { error, head in middleware.errorResponse(error, head) }
     }
 
     /// Binds and starts serving. Returns the port.

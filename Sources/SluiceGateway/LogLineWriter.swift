@@ -30,6 +30,11 @@ public final class LogLineWriter: @unchecked Sendable {
 
     /// Appends one line (a newline is added).
     public func write(line: String) {
+        write(lineBytes: Array(line.utf8))
+    }
+
+    /// Appends one line given as UTF-8 bytes (a newline is added).
+    public func write(lineBytes line: [UInt8]) {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         if !started { startThread() }
@@ -38,7 +43,7 @@ public final class LogLineWriter: @unchecked Sendable {
             return
         }
         let wasEmpty = pending.isEmpty
-        pending.append(contentsOf: line.utf8)
+        pending.append(contentsOf: line)
         pending.append(0x0A)
         // Only the first line of a batch wakes the writer (a wake-up per line
         // would cost a context switch per request under load).

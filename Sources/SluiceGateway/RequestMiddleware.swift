@@ -35,6 +35,8 @@ struct RequestMiddleware: Sendable {
         let start = now()
         let id = requestIDs.id(for: head)
         var response = OpenAIErrorEnvelope(error).response(status: error.status)
+        // RFC 9110 §10.2.3: tell a client turned away at the connection limit when to retry.
+        if error.kind == .serviceUnavailable { response.headers.add("Retry-After", "1") }
         return finish(&response, head, id, start)
     }
 
@@ -75,6 +77,7 @@ struct RequestMiddleware: Sendable {
     }
 
     func log(_ logger: Logger, _ head: HTTPRequestHead?, _ id: String, _ status: HTTPStatus, bytes: Int?, start: HTTPInstant, streamed: Bool) {
+        guard logger.logLevel <= .info else { return }
         var metadata = Logger.Metadata(minimumCapacity: 8)
         metadata["request.id"] = .string(id)
         metadata["http.status"] = .stringConvertible(status.code)

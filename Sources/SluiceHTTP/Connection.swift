@@ -19,6 +19,9 @@ final class Connection {
     var wantsWrite = false
     /// EPOLLIN is withheld (too many pipelined bytes while responding).
     var readPaused = false
+    /// EPOLLRDHUP is withheld: the peer's FIN was seen while reading was
+    /// paused, and a level-triggered event would otherwise fire forever.
+    var peerHalfClosedMasked = false
     /// Close once `output` is flushed.
     var closeAfterFlush = false
     /// After our FIN, we read and discard until the client closes or this

@@ -13,6 +13,7 @@ extension EventLoop {
             // its request), send them first; reading stops so EOF is not seen again.
             if connection.inFlight == nil && connection.pendingOutputBytes > 0 && connection.lingerUntil == nil {
                 connection.closeAfterFlush = true
+                connection.peerHalfClosedMasked = true
                 pauseReading(connection)
             } else {
                 closeConnection(connection)
@@ -69,7 +70,8 @@ extension EventLoop {
     }
 
     func updateInterest(_ connection: Connection) {
-        var events = csys_epollrdhup()
+        // RDHUP is level-triggered: once seen while not reading, stop asking for it.
+        var events: UInt32 = connection.peerHalfClosedMasked ? 0 : csys_epollrdhup()
         if !connection.readPaused { events |= csys_epollin() }
         if connection.wantsWrite { events |= csys_epollout() }
         _ = csys_epoll_mod(epollFD, connection.id.fd, events, Self.token(for: connection.id))
@@ -203,11 +205,16 @@ extension EventLoop {
             writeResponse(response, for: head, on: connection, writer: writer)
             afterResponseProgress(connection)
         case .write(let writer, let bytes):
-            writer.loopTook(bytes.count)
+            // Counted as queued until appended and flushed, so the producer's view
+            // of the backlog is never lower than the truth (it may briefly be higher).
+            defer { writer.loopTook(bytes.count) }
             guard let connection = connection(writer.connection), connection.inFlight === writer, connection.stream != nil else { return }
             appendStreamBytes(connection, bytes)
-            if connection.pendingOutputBytes > context.configuration.maxBufferedOutputBytes {
-                // The client is not reading: cut it off and cancel the producer.
+            // Flow control keeps the backlog before this chunk under the high-water
+            // mark (plus chunk framing); past the hard bound the producer is not
+            // honouring it: cut the client off and cancel the producer.
+            let bound = max(context.configuration.maxBufferedOutputBytes, HTTPBodyWriter.highWaterBytes) + 4096
+            if connection.pendingOutputBytes - bytes.count > bound {
                 closeConnection(connection)
                 return
             }

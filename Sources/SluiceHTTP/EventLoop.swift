@@ -121,7 +121,13 @@ final class EventLoop: ResponseSink, @unchecked Sendable {
                 return
             }
             if events & (csys_epollin() | csys_epollrdhup()) != 0 {
-                readable(connection)
+                if !connection.readPaused {
+                    readable(connection)
+                } else if events & csys_epollrdhup() != 0 {
+                    // Paused (pipelined backlog): the EOF is read after resuming.
+                    connection.peerHalfClosedMasked = true
+                    updateInterest(connection)
+                }
             }
             if events & csys_epollout() != 0, isOpen(connection) {
                 flush(connection)

@@ -82,16 +82,21 @@ public final class HTTPBodyWriter: Sendable {
         return mustWait
     }
 
-    /// Loop side: a write command of `count` bytes was taken from the inbox.
+    /// Loop side: a write command of `count` bytes has been appended and flushed.
     func loopTook(_ count: Int) {
-        state.withLock { $0.queuedBytes -= count }
+        updateFlowControl { $0.queuedBytes -= count }
     }
 
     /// Loop side: after a flush, `backlog` bytes are still waiting for the client.
     func loopReported(backlog: Int) {
+        updateFlowControl { $0.backlogBytes = backlog }
+    }
+
+    /// Applies `change`, then wakes a waiting producer once the total is below the low-water mark.
+    private func updateFlowControl(_ change: (inout State) -> Void) {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.backlogBytes = backlog
-            guard state.queuedBytes + backlog <= Self.lowWaterBytes, let waiter = state.waiter else { return nil }
+            change(&state)
+            guard state.queuedBytes + state.backlogBytes <= Self.lowWaterBytes, let waiter = state.waiter else { return nil }
             state.waiter = nil
             return waiter
         }

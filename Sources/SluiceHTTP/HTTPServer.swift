@@ -49,12 +49,16 @@ public final class HTTPServer: Sendable {
         var listeners: [Int32] = []
         var port = configuration.port
         do throws(HTTPError) {
+            // SO_REUSEPORT would let us silently share a port with another
+            // server (same user) already on it: probe with a plain bind first.
+            if port != 0 {
+                let probe = csys_tcp_listen(configuration.host, Int32(port), 0, -1)
+                guard probe >= 0 else { throw Self.listenError(probe, configuration.host, port) }
+                close(probe)
+            }
             for _ in 0..<configuration.eventLoopCount {
                 let fd = csys_tcp_listen(configuration.host, Int32(port), 1, Int32(configuration.backlog))
-                guard fd >= 0 else {
-                    let reason = fd == -EINVAL ? "cannot resolve host \(configuration.host)" : String(cString: strerror(-fd))
-                    throw HTTPError(.system, "cannot listen on \(configuration.host):\(port): \(reason)")
-                }
+                guard fd >= 0 else { throw Self.listenError(fd, configuration.host, port) }
                 listeners.append(fd)
                 // Later loops bind the port the first one got, so `port: 0` works with several loops.
                 if port == 0 { port = Int(csys_local_port(fd)) }
@@ -79,6 +83,11 @@ public final class HTTPServer: Sendable {
             throw error
         }
         return port
+    }
+
+    static func listenError(_ negativeErrno: Int32, _ host: String, _ port: Int) -> HTTPError {
+        let reason = negativeErrno == -EINVAL ? "cannot resolve host \(host)" : String(cString: strerror(-negativeErrno))
+        return HTTPError(.system, "cannot listen on \(host):\(port): \(reason)")
     }
 
     /// Stops accepting now; connections mid-exchange may finish until

@@ -16,10 +16,11 @@ public struct HTTPServerConfiguration: Sendable {
     public var timeouts: HTTPTimeouts
     /// Open connections over all loops; one more is answered 503 and closed.
     public var maxConnections: Int
-    /// Hard bound on bytes a streamed response may have queued for a client.
-    /// Producers normally never reach it (writes suspend past
-    /// `HTTPBodyWriter.highWaterBytes`); past it the client is cut off and
-    /// the handler cancelled. A client that takes no bytes for
+    /// Hard bound on bytes a streamed response may have queued for a client
+    /// before its latest chunk (at least `HTTPBodyWriter.highWaterBytes`).
+    /// Producers never reach it through `HTTPBodyWriter.write`, which suspends
+    /// past the high-water mark; past it the client is cut off and the handler
+    /// cancelled. A client that takes no bytes for
     /// `timeouts.writeStall` is cut off too.
     public var maxBufferedOutputBytes: Int
     /// How often timeouts and stream keep-alives are checked.

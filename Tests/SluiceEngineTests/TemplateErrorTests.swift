@@ -60,6 +60,20 @@ import Testing
         #expect(renderError(nestedIfs)?.kind == .limitExceeded)
     }
 
+    @Test func deeplyNestedValuesAreRefused() throws {
+        // A template that nests a list in itself in a loop stops at the nesting limit.
+        #expect(renderError("{% set ns = namespace(x=[]) %}{% for i in range(100000) %}{% set ns.x = [ns.x] %}{% endfor %}{{ ns.x }}")?.kind
+            == .limitExceeded)
+        // So does a client value nested 10,000 deep (tools are client JSON).
+        var nested: TemplateValue = "leaf"
+        for _ in 0..<10_000 { nested = [nested] }
+        #expect(renderError("{{ tools }}", ["tools": nested])?.kind == .limitExceeded)
+        // Within the limit, nesting is fine.
+        var shallow: TemplateValue = 1
+        for _ in 0..<20 { shallow = [shallow] }
+        #expect(renderError("{{ v | tojson }}", ["v": shallow]) == nil)
+    }
+
     @Test func stepLimitStopsRunawayLoops() {
         let template = try? ChatTemplate(source: "{% for a in range(1000) %}{% for b in range(1000) %}{% endfor %}{% endfor %}",
                                          limits: .init(maxSteps: 100_000))

@@ -115,6 +115,11 @@ import Testing
         #expect(try render("{{ [3, 1, 2] | sort | list }}{{ [1, 2] | reverse | list }}{{ ['a', 'b'] | map('upper') | join }}") == "[1, 2, 3][2, 1]AB")
     }
 
+    @Test func aggregateAndEscapeFilters() throws {
+        #expect(try render("{{ [3, 1, 2] | min }}{{ [3, 1, 2] | max }}{{ [1, 2, 3] | sum }}{{ xs | sum(attribute='n') }}{{ '<a href=\"x\">&' | e }}",
+                           ["xs": [.object(["n": 2]), .object(["n": 5])]]) == "1367&lt;a href=&#34;x&#34;&gt;&amp;")
+    }
+
     @Test func tojsonMatchesPythonJsonDumps() throws {
         let value: TemplateValue = .object(["b": [1, 2.5, true, nil], "a": "é\"\n"])
         #expect(try render("{{ v | tojson }}", ["v": value]) == #"{"b": [1, 2.5, true, null], "a": "é\"\n"}"#)

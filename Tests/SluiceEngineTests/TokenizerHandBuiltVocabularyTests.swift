@@ -56,6 +56,18 @@ import Testing
         #expect(tokenizer.decode([262, 261], renderSpecial: true) == "<|ctl|><tool>")
     }
 
+    @Test func llama3EmitsWholeWordTokensWithoutMerging() throws {
+        // "llo" is a token but no merge builds "ll" + "o" here: only Llama 3 (ignore_merges) uses it whole.
+        let vocabulary = Self.byteLevelVocabulary(extra: [("llo", .normal), ("ll", .normal)], merges: ["l l"],
+                                                  pre: "llama-bpe")
+        #expect(try Tokenizer(vocabulary: vocabulary).encode("llo", addSpecialTokens: false) == [256])
+        var gpt2 = vocabulary
+        gpt2.preTokenizer = "gpt-2"
+        #expect(try Tokenizer(vocabulary: gpt2).encode("llo") == [257, 111])
+        #expect(try Tokenizer(vocabulary: vocabulary).addsBOS == true)
+        #expect(try Tokenizer(vocabulary: gpt2).addsBOS == false)
+    }
+
     @Test func addsBosOnlyWhenTheVocabularySaysSo() throws {
         var vocabulary = Self.smallByteLevel
         vocabulary.bosTokenId = 262
@@ -75,6 +87,9 @@ import Testing
         }
         #expect(throws: TokenizerError.self) {
             try Tokenizer(vocabulary: TokenizerVocabulary(model: "gpt2", tokens: ["a"], eosTokenId: 5))
+        }
+        #expect(throws: TokenizerError("unsupported pre-tokenizer 'tekken'")) {
+            try Tokenizer(vocabulary: TokenizerVocabulary(model: "gpt2", preTokenizer: "tekken", tokens: ["a"]))
         }
     }
 

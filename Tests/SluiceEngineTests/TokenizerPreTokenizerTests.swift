@@ -18,8 +18,9 @@ import Testing
         #expect(PreTokenizer(name: "llama-bpe") == .llama3(maxDigits: 3))
         #expect(PreTokenizer(name: "qwen2") == .llama3(maxDigits: 1))
         #expect(PreTokenizer(name: "gpt-2") == .gpt2)
-        #expect(PreTokenizer(name: nil) == .gpt2)
-        #expect(PreTokenizer(name: "something-new") == .gpt2)
+        #expect(PreTokenizer(name: nil) == .llamaCppDefault)
+        #expect(PreTokenizer(name: "default") == .llamaCppDefault)
+        #expect(PreTokenizer(name: "tekken") == nil)  // another regex family: refused, not guessed
     }
 
     @Test func gpt2SplitsContractionsLettersNumbersAndPunctuation() {
@@ -50,6 +51,14 @@ import Testing
         #expect(words("I'M here", .llama3(maxDigits: 3)) == ["I", "'M", " here"])
         #expect(words("end.\n\nNext", .llama3(maxDigits: 3)) == ["end", ".\n\n", "Next"])
         #expect(words("a  \n  b", .llama3(maxDigits: 3)) == ["a", "  \n", " ", " b"])
+    }
+
+    @Test func llamaCppDefaultSplitsPunctuationFirstAndDigitsByThree() {
+        // "a+b, c" → "+" and "," are punctuation runs; " c" stays GPT-2 style.
+        #expect(words("a+b, c", .llamaCppDefault) == ["a", "+", "b", ",", " c"])
+        // " 12345" → GPT-2 gives " 12345"; \p{N}+ splits off the space; threes from the left.
+        #expect(words("x 12345", .llamaCppDefault) == ["x", " ", "123", "45"])
+        #expect(words("...hi!!", .llamaCppDefault) == ["...", "hi", "!!"])
     }
 
     @Test func qwen2SplitsSingleDigits() {

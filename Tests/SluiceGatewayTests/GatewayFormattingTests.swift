@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTesting
 import Logging
 import SluiceHTTP
 import Testing
@@ -79,5 +80,32 @@ import Testing
     @Test func formatsTextLogLines() {
         let line = SluiceLogHandler.format(.text, time: 2, level: .warning, label: "l", message: "m", metadata: ["b": "2", "a": "1"])
         #expect(line == "2.000 warning l: m a=1 b=2")
+    }
+}
+
+@Suite struct GatewayInProcessTests {
+    func makeGateway() throws -> Gateway {
+        var configuration = GatewayConfiguration()
+        configuration.modelPath = try SluiceTesting.ModelFixture.requireDefaultModel()
+        configuration.accessLog = false
+        return try Gateway(configuration: configuration, logger: Logger(label: "t"), requestIDs: RequestIDPolicy { "id-1" }, created: 5)
+    }
+
+    func text(_ response: HTTPResponse) -> String {
+        if case .bytes(let bytes) = response.body { return String(decoding: bytes, as: UTF8.self) }
+        return ""
+    }
+
+    @Test func answersRoutesWithoutASocket() async throws {
+        let gateway = try makeGateway()
+        let health = await gateway.respond(to: HTTPRequest(head: HTTPRequestHead(method: .get, target: "/health")))
+        #expect(text(health) == #"{"status":"ok"}"#)
+        #expect(health.headers["x-request-id"] == "id-1")
+        let missing = await gateway.respond(to: HTTPRequest(head: HTTPRequestHead(method: .get, target: "/v2/nothing")))
+        #expect(missing.status == .notFound)
+        #expect(text(missing).contains(#""code":"not_found""#))
+        let wrong = await gateway.respond(to: HTTPRequest(head: HTTPRequestHead(method: .put, target: "/health")))
+        #expect(wrong.status == .methodNotAllowed)
+        #expect(wrong.headers["Allow"] == "GET, HEAD")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 @testable import SluiceHTTP
 
@@ -16,6 +17,7 @@ import Testing
             try? await Task.sleep(for: .milliseconds(ms))
             return Self.text("slept \(ms)")
         })
+        router.add(.get, "/big", .sync { _ in HTTPResponse(bytes: [UInt8](repeating: 0x42, count: 4 << 20)) })
         router.add(.post, "/echo", .async { request in
             HTTPResponse(headers: ["Content-Type": "application/octet-stream"], bytes: request.body)
         })
@@ -195,6 +197,29 @@ import Testing
         #expect(response.status == 404)
         #expect(response.header("Connection") == "close")
         #expect(eof)
+        await live.stop()
+    }
+
+    @Test func finishesLargeResponseToClientThatHalfClosed() async throws {
+        let live = try LiveServer.start(makeRouter())
+        let port = live.port
+        let (length, eof) = try await offPool {
+            let client = try RawClient(port: port)
+            try client.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n")
+            shutdown(client.fd, Int32(SHUT_WR))
+            usleep(200_000)  // let the server see EOF while most of the body is still unsent
+            let response = try client.readResponse()
+            return (response.body.count, try client.readsEOF())
+        }
+        #expect(length == 4 << 20)
+        #expect(eof)
+        await live.stop()
+    }
+
+    @Test func refusesToShareAPortWithAnotherServer() async throws {
+        let live = try LiveServer.start(makeRouter())
+        let second = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: live.port, eventLoopCount: 2), router: makeRouter())
+        #expect(throws: HTTPError.self) { try second.start() }
         await live.stop()
     }
 

@@ -305,6 +305,7 @@ def test_connections_over_the_limit_get_503():
                 data += chunk
         head, _, body = data.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 503 ")
+        assert b"\r\nRetry-After: 1" in head
         assert json.loads(body)["error"]["code"] == "service_unavailable"
         for connection in held:
             connection.close()

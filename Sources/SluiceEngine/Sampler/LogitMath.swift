@@ -8,7 +8,8 @@ enum LogitMath {
         var maximum = -Float.infinity
         for value in logits where value > maximum { maximum = value }
         guard maximum.isFinite else { return Double(maximum) }
-        let sum = VectorExp.shiftedExp(logits, shift: maximum, scale: 1, into: nil)
+        var sum = 0.0
+        for value in logits { sum += Double(expf(value - maximum)) }  // float exp, double sum
         return Double(maximum) + log(sum)
     }
 

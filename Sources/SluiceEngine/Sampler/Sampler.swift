@@ -75,7 +75,7 @@ public struct Sampler: Sendable {
         guard parameters.hasPenalties else { return }
         for (token, count) in window.counts where logits.indices.contains(token) {
             var value = logits[token]
-            if parameters.repetitionPenalty != 1 {
+            if parameters.repetitionPenalty != 1, parameters.repetitionPenalty > 0 {
                 value = value > 0 ? value / parameters.repetitionPenalty : value * parameters.repetitionPenalty
             }
             value -= Float(count) * parameters.frequencyPenalty + parameters.presencePenalty
@@ -119,6 +119,11 @@ struct Candidates {
             sorted = false
         }
         logits = ids.map { row[$0] }
+        if logits.contains(.infinity) {  // a +inf logit is certain: keep only those (exp(inf - inf) is NaN)
+            ids = zip(ids, logits).filter { $0.1 == .infinity }.map(\.0)
+            logits = [Float](repeating: 0, count: ids.count)
+            sorted = true
+        }
         if ids.isEmpty {  // everything banned: fall back to the best raw token
             ids = [Sampler.argmax(row)]
             logits = [0]
@@ -134,8 +139,10 @@ struct Candidates {
     mutating func keepTopP(_ p: Float) {
         let maximum = maxLogit
         var weights = [Float](repeating: 0, count: logits.count)
-        let total = logits.withUnsafeBufferPointer { row in
-            weights.withUnsafeMutableBufferPointer { VectorExp.shiftedExp(row, shift: maximum, scale: 1, into: $0) }
+        var total = 0.0
+        for (index, logit) in logits.enumerated() {
+            weights[index] = expf(logit - maximum)
+            total += Double(weights[index])
         }
         let target = Double(p) * total
         if sorted {
@@ -219,8 +226,10 @@ struct Candidates {
         let maximum = maxLogit
         let scale = 1 / max(temperature, 1e-6)
         var weights = [Float](repeating: 0, count: logits.count)
-        let total = logits.withUnsafeBufferPointer { row in
-            weights.withUnsafeMutableBufferPointer { VectorExp.shiftedExp(row, shift: maximum, scale: scale, into: $0) }
+        var total = 0.0
+        for (index, logit) in logits.enumerated() {
+            weights[index] = expf((logit - maximum) * scale)
+            total += Double(weights[index])
         }
         var threshold = uniform * total
         for (index, weight) in weights.enumerated() {

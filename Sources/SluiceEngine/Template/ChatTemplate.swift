@@ -91,6 +91,9 @@ public struct ChatTemplate: Sendable {
 
     /// Renders with an arbitrary context (every top-level variable given explicitly).
     public func render(context: [String: TemplateValue], date: Date? = nil) throws(ChatTemplateError) -> String {
+        for (name, value) in context where value.nestingDepth(limit: JinjaInterpreter.maxNesting) >= JinjaInterpreter.maxNesting {
+            throw ChatTemplateError(.limitExceeded, "variable '\(name)' is nested deeper than \(JinjaInterpreter.maxNesting) levels")
+        }
         var globals = context.mapValues(JinjaValue.init)
         if let date {
             globals["strftime_now"] = .callable(JinjaCallable("strftime_now") { arguments in

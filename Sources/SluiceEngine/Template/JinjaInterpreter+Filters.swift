@@ -116,6 +116,23 @@ extension JinjaInterpreter {
             return .list(try map(try iterate(value, at: offset), arguments: arguments, at: offset))
         case "indent":
             return .string(indent(value.printed, arguments: arguments))
+        case "escape", "e", "forceescape":
+            return .string(htmlEscape(value.printed))
+        case "min", "max":
+            let items = try iterate(value, at: offset)
+            guard var best = items.first else { return .undefined(name) }
+            for item in items.dropFirst() {
+                let order = try compare(item, best, at: offset)
+                if name == "min" ? order < 0 : order > 0 { best = item }
+            }
+            return best
+        case "sum":
+            var total = arguments.value(1, "start") ?? .integer(0)
+            for item in try iterate(value, at: offset) {
+                let term = try arguments.value(0, "attribute").map { try lookupPath($0.printed, in: item, at: offset) } ?? item
+                total = try binary(.add, total, term, at: offset ?? 0)
+            }
+            return total
         case "wordcount":
             return .integer(value.printed.split(whereSeparator: { $0.isWhitespace }).count)
         case "batch", "slice":
@@ -135,6 +152,22 @@ extension JinjaInterpreter {
         if leading { while let first = scalars.first, shouldStrip(first) { scalars.removeFirst() } }
         if trailing { while let last = scalars.last, shouldStrip(last) { scalars.removeLast() } }
         return String(String.UnicodeScalarView(scalars))
+    }
+
+    /// Jinja2 `escape`: the five HTML-special characters.
+    func htmlEscape(_ text: String) -> String {
+        var result = ""
+        for char in text {
+            switch char {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&#34;"
+            case "'": result += "&#39;"
+            default: result.append(char)
+            }
+        }
+        return result
     }
 
     func capitalize(_ text: String) -> String {

@@ -75,6 +75,16 @@ final class JinjaInterpreter {
         output += text
     }
 
+    /// Values nested deeper than this are refused: printing, comparing and freeing
+    /// them recurse, and a template looping `set x = [x]` must not overflow the stack.
+    static let maxNesting = 128
+
+    func checkNesting(_ elements: [JinjaValue]) throws {
+        for element in elements where element.nestingDepth(limit: Self.maxNesting) >= Self.maxNesting {
+            throw ChatTemplateError(.limitExceeded, "value nested deeper than \(Self.maxNesting) levels")
+        }
+    }
+
     func checkLength(_ count: Int, at offset: Int?) throws {
         if count > limits.maxSequenceLength {
             throw error(.limitExceeded, "sequence of \(count) items exceeds \(limits.maxSequenceLength)", at: offset)
@@ -262,10 +272,13 @@ final class JinjaInterpreter {
         case .name(let name, _):
             return scope.lookup(name) ?? .undefined(name)
         case .list(let items), .tuple(let items):
-            return .list(try items.map(evaluate))
+            let values = try items.map(evaluate)
+            try checkNesting(values)
+            return .list(values)
         case .dict(let pairs):
             var dict = JinjaDict()
             for (key, value) in pairs { dict[try evaluate(key).printed] = try evaluate(value) }
+            try checkNesting(dict.items.map(\.1))
             return .dict(dict)
         case .attribute(let base, let name, let offset):
             return try attribute(name, of: try evaluate(base), at: offset)

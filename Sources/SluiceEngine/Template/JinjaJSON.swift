@@ -11,7 +11,7 @@ enum JinjaJSON {
 
     private static func write(_ value: JinjaValue, indent: Int?, level: Int, into output: inout String, depth: Int,
                               at offset: Int?, interpreter: JinjaInterpreter) throws {
-        if depth > 64 { throw interpreter.error(.limitExceeded, "tojson: value nested too deeply", at: offset) }
+        if depth > JinjaInterpreter.maxNesting { throw interpreter.error(.limitExceeded, "tojson: value nested too deeply", at: offset) }
         try interpreter.checkLength(output.utf8.count, at: offset)
         switch value {
         case .none, .undefined: output += "null"

@@ -42,6 +42,31 @@ enum JinjaValue {
         }
     }
 
+    /// Levels of containers below this value, counted up to `limit` (scalars are 0).
+    func nestingDepth(limit: Int) -> Int {
+        guard limit > 0 else { return 0 }
+        switch self {
+        case .list(let items):
+            var deepest = 0
+            for item in items {
+                deepest = max(deepest, item.nestingDepth(limit: limit - 1))
+                if deepest + 1 >= limit { break }
+            }
+            return deepest + 1
+        case .dict(let dict):
+            var deepest = 0
+            for (_, item) in dict.items {
+                deepest = max(deepest, item.nestingDepth(limit: limit - 1))
+                if deepest + 1 >= limit { break }
+            }
+            return deepest + 1
+        case .namespace(let namespace):
+            return JinjaValue.dict(namespace.attributes).nestingDepth(limit: limit)
+        default:
+            return 0
+        }
+    }
+
     var isUndefined: Bool {
         if case .undefined = self { return true }
         return false

@@ -16,6 +16,25 @@ public enum TemplateValue: Sendable, Equatable {
     }
 }
 
+extension TemplateValue {
+    /// Levels of arrays/objects below this value, counted up to `limit`.
+    func nestingDepth(limit: Int) -> Int {
+        guard limit > 0 else { return 0 }
+        let children: [TemplateValue]
+        switch self {
+        case .array(let items): children = items
+        case .object(let entries): children = entries.map(\.value)
+        default: return 0
+        }
+        var deepest = 0
+        for child in children {
+            deepest = max(deepest, child.nestingDepth(limit: limit - 1))
+            if deepest + 1 >= limit { break }
+        }
+        return deepest + 1
+    }
+}
+
 public struct TemplateEntry: Sendable, Equatable {
     public var key: String
     public var value: TemplateValue

@@ -23,6 +23,13 @@ enum ByteLevelEncoding {
         return map
     }()
 
+    /// Raw bytes → the vocabulary's spelling of them ("Ġworld" for " world").
+    static func tokenText(of bytes: ArraySlice<UInt8>) -> String {
+        var text = ""
+        text.unicodeScalars.append(contentsOf: bytes.map { byteToScalar[Int($0)] })
+        return text
+    }
+
     /// Decodes a vocabulary string back to raw bytes; characters outside the
     /// mapping (never in a well-formed vocabulary) are kept as their UTF-8.
     static func bytes(ofTokenText text: String) -> [UInt8] {

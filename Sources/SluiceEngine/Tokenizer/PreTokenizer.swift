@@ -5,24 +5,34 @@
 enum PreTokenizer: Sendable, Equatable {
     /// GPT-2: `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`
     case gpt2
+    /// llama.cpp's "default" (no `tokenizer.ggml.pre` in the file): four regexes in turn,
+    /// `[\p{P}\$\+<=>\^~\|]+`, then GPT-2, then `\p{N}+`, then `[0-9][0-9][0-9]`.
+    case llamaCppDefault
     /// SmolLM / StarCoder: every `\p{N}` is its own word, then the GPT-2 regex.
     case digitsThenGPT2
     /// Llama 3 (`maxDigits` 3) and Qwen2 (`maxDigits` 1):
     /// `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,max}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
     case llama3(maxDigits: Int)
 
-    /// Maps GGUF `tokenizer.ggml.pre` names (as llama.cpp does) to a family.
-    /// Unknown names fall back to GPT-2, the common ancestor.
-    init(name: String?) {
+    /// Maps GGUF `tokenizer.ggml.pre` names (as llama.cpp does) to a family. A
+    /// missing name or "default" means GPT-2's regex; a name from another regex
+    /// family gives nil, because tokenizing with the wrong regex silently
+    /// changes every prompt (llama.cpp refuses unknown names too).
+    init?(name: String?) {
         switch name ?? "default" {
+        case "default":
+            self = .llamaCppDefault
+        case "gpt-2", "phi-2", "jina-es", "jina-de", "jina-v1-en", "jina-v2-es", "jina-v2-de",
+            "jina-v2-code", "roberta-bpe", "gigachat":
+            self = .gpt2
         case "smollm", "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva-7b":
             self = .digitsThenGPT2
-        case "llama3", "llama-v3", "llama-bpe", "falcon3", "pixtral", "llama4", "dbrx", "smaug-bpe":
+        case "llama3", "llama-v3", "llama-bpe", "falcon3":
             self = .llama3(maxDigits: 3)
-        case "qwen2", "deepseek-r1-qwen", "stablelm2", "hunyuan", "megrez":
+        case "qwen2", "deepseek-r1-qwen", "megrez":
             self = .llama3(maxDigits: 1)
         default:
-            self = .gpt2
+            return nil
         }
     }
 
@@ -44,8 +54,65 @@ enum PreTokenizer: Sendable, Equatable {
             if start < scalars.count { Self.splitGPT2(scalars, classes, start, scalars.count, into: &words) }
         case .llama3(let maxDigits):
             Self.splitLlama3(scalars, classes, maxDigits: maxDigits, into: &words)
+        case .llamaCppDefault:
+            Self.splitDefault(scalars, classes, into: &words)
         }
         return words
+    }
+
+    /// `[\p{P}\$\+<=>\^~\|]+`: punctuation and these ASCII symbols.
+    private static func isDefaultPunctuation(_ scalar: Unicode.Scalar, _ classes: CharacterClass) -> Bool {
+        classes.contains(.punctuation) || "$+<=>^~|".unicodeScalars.contains(scalar)
+    }
+
+    private static func splitDefault(_ scalars: [Unicode.Scalar], _ classes: [CharacterClass],
+                                     into words: inout [Range<Int>]) {
+        // 1. Punctuation runs are words; the text between them goes through GPT-2.
+        var pieces: [Range<Int>] = []
+        var start = 0
+        var index = 0
+        while index < scalars.count {
+            guard isDefaultPunctuation(scalars[index], classes[index]) else { index += 1; continue }
+            if start < index { splitGPT2(scalars, classes, start, index, into: &pieces) }
+            let runStart = index
+            while index < scalars.count, isDefaultPunctuation(scalars[index], classes[index]) { index += 1 }
+            pieces.append(runStart..<index)
+            start = index
+        }
+        if start < scalars.count { splitGPT2(scalars, classes, start, scalars.count, into: &pieces) }
+        // 2. `\p{N}+` separates a number from the space GPT-2 put in front of it;
+        // 3. `[0-9][0-9][0-9]` cuts ASCII digit runs into threes from the left.
+        for piece in pieces {
+            var position = piece.lowerBound
+            while position < piece.upperBound {
+                guard classes[position].contains(.number) else {
+                    let gapStart = position
+                    while position < piece.upperBound, !classes[position].contains(.number) { position += 1 }
+                    words.append(gapStart..<position)
+                    continue
+                }
+                let runStart = position
+                while position < piece.upperBound, classes[position].contains(.number) { position += 1 }
+                var cursor = runStart
+                while cursor < position {
+                    // Only three ASCII digits in a row form a match; anything else is left as a gap.
+                    let isTriple = cursor + 3 <= position && (cursor..<(cursor + 3)).allSatisfy {
+                        scalars[$0].value >= 0x30 && scalars[$0].value <= 0x39
+                    }
+                    if isTriple {
+                        words.append(cursor..<(cursor + 3))
+                        cursor += 3
+                    } else {
+                        let gapStart = cursor
+                        cursor += 1
+                        while cursor < position, !(cursor + 3 <= position && (cursor..<(cursor + 3)).allSatisfy {
+                            scalars[$0].value >= 0x30 && scalars[$0].value <= 0x39
+                        }) { cursor += 1 }
+                        words.append(gapStart..<cursor)
+                    }
+                }
+            }
+        }
     }
 
     private static let apostrophe: Unicode.Scalar = "'"
@@ -92,9 +159,9 @@ enum PreTokenizer: Sendable, Equatable {
                     words.append(wordStart..<position)
                     continue
                 }
-                if classed.isEmpty {  // [^\s\p{L}\p{N}]+
+                if classed.isOther {  // [^\s\p{L}\p{N}]+
                     position = body
-                    while let next = classAt(position), next.isEmpty { position += 1 }
+                    while let next = classAt(position), next.isOther { position += 1 }
                     words.append(wordStart..<position)
                     continue
                 }
@@ -150,9 +217,9 @@ enum PreTokenizer: Sendable, Equatable {
             }
             // ` ?[^\s\p{L}\p{N}]+[\r\n]*`
             let leadingSpace = scalars[position] == space
-            if let classed = classAt(leadingSpace ? position + 1 : position), classed.isEmpty {
+            if let classed = classAt(leadingSpace ? position + 1 : position), classed.isOther {
                 position += leadingSpace ? 1 : 0
-                while let next = classAt(position), next.isEmpty { position += 1 }
+                while let next = classAt(position), next.isOther { position += 1 }
                 while isNewline(position) { position += 1 }
                 words.append(wordStart..<position)
                 continue

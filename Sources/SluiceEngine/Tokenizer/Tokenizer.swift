@@ -57,9 +57,12 @@ public final class Tokenizer: Sendable {
         switch vocabulary.model {
         case "gpt2":
             isSentencePiece = false
-            algorithm = .byteLevelBPE(try BytePairEncoder(tokenIds: tokenIds, merges: vocabulary.merges),
-                                      PreTokenizer(name: vocabulary.preTokenizer))
-            addsBOS = vocabulary.addBOS ?? false
+            guard let preTokenizer = PreTokenizer(name: vocabulary.preTokenizer) else {
+                throw TokenizerError("unsupported pre-tokenizer '\(vocabulary.preTokenizer ?? "")'")
+            }
+            algorithm = .byteLevelBPE(try BytePairEncoder(tokenIds: tokenIds, merges: vocabulary.merges), preTokenizer)
+            // llama.cpp: Llama 3 vocabularies add BOS unless the file says otherwise.
+            addsBOS = vocabulary.addBOS ?? (preTokenizer == .llama3(maxDigits: 3))
         case "llama":
             isSentencePiece = true
             algorithm = .sentencePiece(
@@ -201,8 +204,16 @@ public final class Tokenizer: Sendable {
             var offsets = [Int](repeating: 0, count: scalars.count + 1)
             for (index, scalar) in scalars.enumerated() { offsets[index + 1] = offsets[index] + UTF8.width(scalar) }
             let utf8 = Array(text.utf8)
+            // Llama 3 (`ignore_merges` in llama.cpp, HF `ignore_merges: true`): a word that is
+            // itself a token is emitted whole, even where the merges would not build it.
+            let wordsMayBeTokens = preTokenizer == .llama3(maxDigits: 3)
             for word in preTokenizer.split(scalars) {
-                encoder.encode(utf8[offsets[word.lowerBound]..<offsets[word.upperBound]], into: &output)
+                let bytes = utf8[offsets[word.lowerBound]..<offsets[word.upperBound]]
+                if wordsMayBeTokens, bytes.count > 1, let id = tokenIds[ByteLevelEncoding.tokenText(of: bytes)] {
+                    output.append(id)
+                    continue
+                }
+                encoder.encode(bytes, into: &output)
             }
         case .sentencePiece(let encoder, let addSpacePrefix):
             var escaped = addSpacePrefix && afterSpecial ? String(SentencePieceEncoder.spaceMarker) : ""

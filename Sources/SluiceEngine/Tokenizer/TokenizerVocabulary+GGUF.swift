@@ -28,6 +28,13 @@ extension TokenizerVocabulary {
     }
 }
 
+extension Tokenizer {
+    /// The tokenizer a model file describes.
+    public convenience init(gguf file: GGUFFile) throws(TokenizerError) {
+        try self.init(vocabulary: try TokenizerVocabulary(gguf: file))
+    }
+}
+
 extension ChatTemplate {
     /// The model file's `tokenizer.chat_template` (ChatML when absent), with the
     /// BOS/EOS token texts the template may print.

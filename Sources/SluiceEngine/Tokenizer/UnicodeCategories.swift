@@ -5,6 +5,11 @@ struct CharacterClass: OptionSet {
     static let letter = CharacterClass(rawValue: 1)
     static let number = CharacterClass(rawValue: 2)
     static let whitespace = CharacterClass(rawValue: 4)
+    /// `\p{P}` (any punctuation category).
+    static let punctuation = CharacterClass(rawValue: 8)
+
+    /// `[^\s\p{L}\p{N}]`: neither whitespace, letter nor number.
+    var isOther: Bool { intersection([.letter, .number, .whitespace]).isEmpty }
 
     private static let ascii: [CharacterClass] = (0..<128).map { value in
         let scalar = Unicode.Scalar(UInt8(value))
@@ -24,6 +29,9 @@ struct CharacterClass: OptionSet {
             result.insert(.letter)
         case .decimalNumber, .letterNumber, .otherNumber:
             result.insert(.number)
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
+            .finalPunctuation, .otherPunctuation:
+            result.insert(.punctuation)
         default: break
         }
         if properties.isWhitespace { result.insert(.whitespace) }
