@@ -68,6 +68,22 @@ import SluiceStore
         }
     }
 
+    @Test func openServerKeepsSyncRoutesSync() throws {
+        let pepper = Array("pepper-pepper-pepper".utf8)
+        let open = try AccessControl(configuration: AccessConfiguration(),
+                                     services: try InMemoryStore.open(pepper: pepper, dataDirectory: nil),
+                                     pepper: pepper, logger: Logger(label: "test"))
+        guard case .sync(let body) = open.protect(path: "/v1/models", .sync { _ in
+            HTTPResponse(bytes: Array((AccessContext.current?.tenant ?? "none").utf8))
+        }) else {
+            Issue.record("an open server must keep /v1/models inline"); return
+        }
+        #expect(self.body(body(request("/v1/models", key: nil))) == "_admin")
+        guard case .async = control.protect(path: "/v1/models", .sync { _ in HTTPResponse() }) else {
+            Issue.record("with an admin key every /v1 route needs the async key check"); return
+        }
+    }
+
     @Test func rejectsMissingAndUnknownKeysWith401() async throws {
         let handler = control.protect(path: "/v1/x", admittingRoute(settle: true))
         for key in [nil, "sk-wrong", "sk-sluice-AAAAAAAAAAAA-" + String(repeating: "a", count: 43)] {

@@ -186,6 +186,14 @@ public final class AccessControl: Sendable {
     /// `AccessContext.current`, the `x-ratelimit-*` headers and the settle safety net.
     public func protect(path: String, _ handler: HTTPHandler) -> HTTPHandler {
         guard path.hasPrefix("/v1/"), !path.hasPrefix("/v1/admin/") else { return handler }
+        if adminKey == nil, case .sync(let body) = handler {
+            // Open server: a sync route (`/v1/models`) admits nothing, so it keeps its inline fast
+            // path (no Task hop) and runs as an anonymous caller.
+            return .sync { request in
+                AccessContext.$current.withValue(AccessContext(key: nil, isAdmin: true, control: self,
+                                                               state: AccessRequestState())) { body(request) }
+            }
+        }
         return .async { request in
             let context: AccessContext
             do throws(APIError) {
