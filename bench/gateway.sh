@@ -124,6 +124,6 @@ added50="$(python3 -c "print(f'{$r1_50 - $o1_50:.2f}')")"
   echo "LiteLLM's proxy on the reference machine served cache hits at 42 requests/s."
   echo
   echo "The machine is shared with other builds and agents: the same script gave 1,000-6,000 requests/s for Redis"
-  echo "cache hits and 10,000-17,000 in memory across runs on the same evening; compare rows within one run."
+  echo "cache hits and 10,000-18,500 in memory across runs on the same evening; compare rows within one run."
 } >"$out"
 cat "$out"
