@@ -161,3 +161,30 @@ def test_chat_route_enforces_the_key(gateway):
     other = gateway.create_key(name="other-model", allowed_models=["x"])
     assert chat(gateway, other["key"], body()).status_code == 404
     assert chat(gateway, "sk-wrong", body()).status_code == 401
+
+
+def completion(gateway, key: str, request: dict, headers=None) -> requests.Response:
+    return requests.post(gateway.url + "/v1/completions", json=request, timeout=60,
+                         headers={"Authorization": f"Bearer {key}", **(headers or {})})
+
+
+def test_completions_are_cached_and_replayed_in_both_shapes(gateway, keys):
+    request = {"model": MODEL, "prompt": f"The sky is ({next(counter)})", "max_tokens": 3, "temperature": 0}
+    first = completion(gateway, keys[0], request)
+    assert first.status_code == 200 and first.headers["x-sluice-cache"] == "miss"
+    second = completion(gateway, keys[0], request)
+    assert second.headers["x-sluice-cache"] == "hit" and second.json() == first.json()
+    assert completion(gateway, keys[1], request).headers["x-sluice-cache"] == "miss"
+    streamed = completion(gateway, keys[0], {**request, "stream": True})
+    assert streamed.headers["x-sluice-cache"] == "hit"
+    import json
+    text = "".join(json.loads(line[6:])["choices"][0]["text"] for line in sse_lines(streamed)[:-1]
+                   if json.loads(line[6:])["choices"])
+    assert text == first.json()["choices"][0]["text"]
+    assert completion(gateway, keys[0], {**request, "max_tokens": 2}).headers["x-sluice-cache"] == "miss"
+
+
+def test_echo_completions_are_not_cached(gateway, keys):
+    request = {"model": MODEL, "prompt": f"Echo ({next(counter)})", "max_tokens": 2, "temperature": 0, "echo": True}
+    completion(gateway, keys[0], request)
+    assert completion(gateway, keys[0], request).headers["x-sluice-cache"] == "miss"

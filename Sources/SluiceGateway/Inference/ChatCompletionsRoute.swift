@@ -18,7 +18,7 @@ extension InferenceRoutes {
         }
         // Response cache (Access/ResponseCachePolicy.swift): tenant-scoped, deterministic requests
         // only; looked up before the template is rendered, so a hit costs no tokenisation.
-        let cache = access.map { ChatCacheSlot(access: $0, chat: chat, headers: request.headers) }
+        let cache = access.map { ResponseCacheSlot(access: $0, chat: chat, headers: request.headers) }
         if let cache, let hit = await cache.lookup() {
             return await replay(hit, chat: chat, access: access)
         }
@@ -80,7 +80,7 @@ extension InferenceRoutes {
     }
 
     private func collectChat(_ handle: InferenceHandle, builder: ChatResponseBuilder, chat: ValidatedChatRequest,
-                             ticket: AdmissionTicket?, cache: ChatCacheSlot?) async -> HTTPResponse {
+                             ticket: AdmissionTicket?, cache: ResponseCacheSlot?) async -> HTTPResponse {
         var collected = CollectedChoices(count: chat.output.choices)
         for await event in handle.events {
             if let error = collected.apply(event) {
@@ -97,7 +97,7 @@ extension InferenceRoutes {
         let body = WireJSON.encode(builder.response(choices: generated, usage: usage))
         if let cache, cache.policy.write {
             // The stream shape of the same answer, so a streaming request can replay it.
-            let streamBuilder = ChatCacheSlot.usageBuilder(chat: chat, identity: builder.identity)
+            let streamBuilder = ResponseCacheSlot.usageBuilder(chat: chat, identity: builder.identity)
             let deltas = generated.enumerated().map { StreamDelta(choice: $0.offset, text: $0.element.text, logprobs: $0.element.logprobs) }
             var events = streamBuilder.streamChunks(choices: generated, deltas: deltas, usage: usage).map { ServerSentEvents.event($0) }
             let usageEvent = events.popLast()
@@ -108,10 +108,10 @@ extension InferenceRoutes {
     }
 
     private func streamChat(_ handle: InferenceHandle, builder: ChatResponseBuilder, chat: ValidatedChatRequest,
-                            ticket: AdmissionTicket?, cache: ChatCacheSlot?) -> HTTPResponse {
+                            ticket: AdmissionTicket?, cache: ResponseCacheSlot?) -> HTTPResponse {
         let choices = chat.output.choices
         let recording = cache?.policy.write == true
-        let usageBuilder = ChatCacheSlot.usageBuilder(chat: chat, identity: builder.identity)
+        let usageBuilder = ResponseCacheSlot.usageBuilder(chat: chat, identity: builder.identity)
         return HTTPResponse.serverSentEvents(keepAliveInterval: keepAlive) { writer in
             writer.onCancel { handle.cancel() }
             var collected = CollectedChoices(count: choices)

@@ -14,6 +14,15 @@ extension InferenceRoutes {
             completion = try ValidatedCompletionRequest.validate(body: request.body)
             try access?.authorize(model: completion.model)
             guard completion.model == model.id else { throw APIError.modelNotFound(completion.model) }
+        } catch {
+            return Self.errorResponse(error)
+        }
+        // Response cache (Access/): looked up before tokenisation; filled by non-streaming misses.
+        let cache = access.map { ResponseCacheSlot(access: $0, completion: completion, headers: request.headers) }
+        if let cache, let hit = await cache.lookup() {
+            return await replayCompletion(hit, completion: completion, access: access)
+        }
+        do throws(APIError) {
             for (index, input) in completion.prompts.enumerated() { prompts.append(try model.completionPrompt(input, index: index)) }
         } catch {
             return Self.errorResponse(error)
@@ -53,7 +62,10 @@ extension InferenceRoutes {
         case .success(let admitted): handle = admitted
         }
         if completion.output.stream {
-            return streamCompletion(handle, builder: builder, echoes: echoes, choices: job.choiceCount, ticket: ticket)
+            // Streaming misses do not fill the cache (see ResponseCacheSlot): only complete bodies do.
+            var response = streamCompletion(handle, builder: builder, echoes: echoes, choices: job.choiceCount, ticket: ticket)
+            if let cache, cache.isEnabled { ResponseCachePolicy.mark(&response.headers, hit: false) }
+            return response
         }
         var collected = CollectedChoices(count: job.choiceCount)
         for await event in handle.events {
@@ -67,8 +79,40 @@ extension InferenceRoutes {
             return Self.errorResponse(.internal("The request was cancelled before it finished."))
         }
         await ticket?.settle(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens)
-        return Self.jsonResponse(builder.response(choices: collected.generated(logprobs: completion.logprobs != nil),
-                                                  usage: usage, echoPrefixes: echoes))
+        let generated = collected.generated(logprobs: completion.logprobs != nil)
+        let body = WireJSON.encode(builder.response(choices: generated, usage: usage, echoPrefixes: echoes))
+        if let cache, cache.policy.write {
+            let streamBuilder = ResponseCacheSlot.usageBuilder(completion: completion, identity: builder.identity)
+            let deltas = generated.enumerated().map { StreamDelta(choice: $0.offset, text: $0.element.text, logprobs: $0.element.logprobs) }
+            var events = streamBuilder.streamChunks(choices: generated, deltas: deltas, usage: usage).map { ServerSentEvents.event($0) }
+            let usageEvent = events.popLast()
+            await cache.store(CachedResponse(body: body, chunks: events, usageChunk: usageEvent,
+                                             promptTokens: usage.promptTokens, completionTokens: usage.completionTokens))
+        }
+        var response = HTTPResponse(headers: ["Content-Type": "application/json"], bytes: body)
+        if let cache, cache.isEnabled { ResponseCachePolicy.mark(&response.headers, hit: false) }
+        return response
+    }
+
+    /// A cache hit: admitted for its request (rpm) only, no tokens; replayed in the shape asked for.
+    private func replayCompletion(_ hit: CachedResponse, completion: ValidatedCompletionRequest,
+                                  access: AccessContext?) async -> HTTPResponse {
+        do throws(APIError) {
+            let ticket = try await access?.admit(model: completion.model, promptTokens: 0, maxTokens: 0)
+            await ticket?.settle(promptTokens: 0, completionTokens: 0)
+        } catch {
+            return Self.errorResponse(error)
+        }
+        var headers: HTTPHeaders = [:]
+        ResponseCachePolicy.mark(&headers, hit: true)
+        if completion.output.stream {
+            headers.replaceOrAdd("Content-Type", "text/event-stream")
+            headers.replaceOrAdd("Cache-Control", "no-cache")
+            let bytes = hit.serverSentEvents(includeUsage: completion.output.includeUsage)
+            return HTTPResponse(headers: headers, body: .stream(HTTPStreamOptions()) { writer in try await writer.write(bytes) })
+        }
+        headers.replaceOrAdd("Content-Type", "application/json")
+        return HTTPResponse(headers: headers, bytes: hit.body)
     }
 
     private func echoText(_ input: PromptInput, _ tokens: [Int32]) -> String {
