@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 PYTEST := .venv/bin/python -m pytest
 
-.PHONY: deps deps-serve model build serve test test-swift test-python bench bench-http bench-engine bench-serving clean
+.PHONY: deps deps-serve model build serve test test-swift test-python bench bench-http bench-engine bench-serving bench-gateway clean
 
 deps:
 	@scripts/install-deps.sh all
@@ -48,6 +48,9 @@ bench-engine: deps model build
 
 bench-serving: deps model build
 	SLUICE_BIN=$(BIN_DIR)/sluice SLUICE_MODEL=$(CURDIR)/$(MODEL) .venv/bin/python bench/serving.py
+
+bench-gateway: deps model build
+	SLUICE_BIN=$(BIN_DIR)/sluice bench/gateway.sh
 
 clean:
 	rm -rf .build

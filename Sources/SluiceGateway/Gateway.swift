@@ -34,25 +34,31 @@ public final class Gateway: Sendable {
     ///   - requestIDs: injected for deterministic tests.
     ///   - created: `created` of the served model (Unix seconds).
     ///   - routes: more routes (chat completions, admin, ...), wrapped in the same middleware.
+    ///   - access: API keys, limits and the admin API (Access/); nil serves without any.
     public init(configuration: GatewayConfiguration, logger: Logger, requestIDs: RequestIDPolicy = .counting(),
-                created: Int, routes: [GatewayRoute] = []) throws(GatewayError) {
+                created: Int, routes: [GatewayRoute] = [], access: AccessControl? = nil) throws(GatewayError) {
         self.configuration = configuration
         modelFile = try ModelFile.open(path: configuration.modelPath)
         models = [ServedModel(id: configuration.servedModelID, created: created)]
         let middleware = RequestMiddleware(requestIDs: requestIDs, accessLogger: configuration.accessLog ? logger : nil,
                                            now: { HTTPInstant.now() })
-        var router = Self.makeRouter(models: models, middleware: middleware)
-        for route in routes { router.add(route.method, route.path, middleware.wrap(route.handler)) }
+        let protect = { (path: String, handler: HTTPHandler) in access?.protect(path: path, handler) ?? handler }
+        var router = Self.makeRouter(models: models, middleware: middleware, protect: protect)
+        let accessRoutes = access?.routes(modelID: configuration.servedModelID) ?? []
+        for route in routes + accessRoutes {
+            router.add(route.method, route.path, middleware.wrap(protect(route.path, route.handler)))
+        }
         self.router = router
         self.middleware = middleware
         server = HTTPServer(configuration: configuration.httpConfiguration, router: router,
                             errorResponder: { error, head in middleware.errorResponse(error, head) })
     }
 
-    static func makeRouter(models: [ServedModel], middleware: RequestMiddleware) -> HTTPRouter {
+    static func makeRouter(models: [ServedModel], middleware: RequestMiddleware,
+                           protect: (String, HTTPHandler) -> HTTPHandler = { $1 }) -> HTTPRouter {
         var router = HTTPRouter()
         router.add(.get, "/health", middleware.wrap(BasicRoutes.health()))
-        router.add(.get, "/v1/models", middleware.wrap(BasicRoutes.models(models)))
+        router.add(.get, "/v1/models", middleware.wrap(protect("/v1/models", BasicRoutes.models(models))))
         return router
     }
 

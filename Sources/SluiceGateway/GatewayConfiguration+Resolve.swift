@@ -42,7 +42,7 @@ extension GatewayConfiguration {
         seconds("idle-timeout") { $0.idleTimeoutSeconds = $1 },
         seconds("shutdown-grace") { $0.shutdownGraceSeconds = $1 },
         seconds("sse-keep-alive") { $0.sseKeepAliveSeconds = $1 },
-    ] + inferenceSettings
+    ] + inferenceSettings + accessSettings
 
     /// Resolves the configuration with precedence flag > environment > file > default.
     /// - Parameters:
@@ -64,6 +64,7 @@ extension GatewayConfiguration {
         guard !config.modelPath.isEmpty else {
             throw GatewayError(.invalidConfiguration, "no model given: use --model PATH, SLUICE_MODEL or \"model\" in the config file")
         }
+        try config.validateAccess()
         return config
     }
 

@@ -23,6 +23,8 @@ public struct GatewayConfiguration: Sendable, Hashable {
     public var sseKeepAliveSeconds = 15.0
     /// Scheduler and engine settings (Inference/InferenceConfiguration.swift).
     public var inference = InferenceConfiguration()
+    /// Keys, limits, store and cache (Access/AccessConfiguration.swift).
+    public var access = AccessConfiguration()
 
     public init() {}
 

@@ -78,6 +78,8 @@ struct ServeCommand: AsyncParsableCommand {
     var samplingThreads: Int?
     @Option(help: "KV cache element type: f32 or f16 (half the memory) (default f32).")
     var kvCacheType: String?
+    @OptionGroup(title: "Keys, limits, store and cache")
+    var keys: KeysServeOptions
 
     /// The flags that were given, keyed by setting name.
     var givenFlags: [String: String] {
@@ -96,6 +98,7 @@ struct ServeCommand: AsyncParsableCommand {
         put("threads", threads); put("request-timeout", requestTimeout); put("prefix-caching", prefixCaching)
         put("weights", weights); put("kv-cache-type", kvCacheType)
         put("sampling-threads", samplingThreads)
+        flags.merge(keys.givenFlags) { given, _ in given }
         return flags
     }
 
@@ -103,6 +106,7 @@ struct ServeCommand: AsyncParsableCommand {
         let gateway: Gateway
         let port: Int
         let configuration: GatewayConfiguration
+        var accessControl: AccessControl?
         do throws(GatewayError) {
             configuration = try GatewayConfiguration.resolve(flags: givenFlags, environment: ProcessInfo.processInfo.environment)
             let format = configuration.logFormat
@@ -112,9 +116,11 @@ struct ServeCommand: AsyncParsableCommand {
                 handler.logLevel = level
                 return handler
             }
+            let access = try AccessControl.open(configuration.access, logger: Logger(label: "sluice.keys"))
+            accessControl = access
             let inference = try InferenceServer.start(configuration: configuration)
             gateway = try Gateway(configuration: configuration, logger: Logger(label: "sluice.access"),
-                                  created: Int(Date().timeIntervalSince1970), routes: inference.all)
+                                  created: Int(Date().timeIntervalSince1970), routes: inference.all, access: access)
             port = try gateway.start()
         } catch {
             FileHandle.standardError.write(Data("sluice: error: \(error.message)\n".utf8))
@@ -128,6 +134,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         await gateway.waitUntilStopped()
         signals.cancel()
+        accessControl?.shutdown()
         LogLineWriter.standardOutput.flush()
     }
 }

@@ -11,6 +11,7 @@ struct SluiceCommand: AsyncParsableCommand {
             ServeCommand.self,
             GenerateCommand.self,
             BenchEngineCommand.self,
+            KeysCommand.self,
         ]
     )
 }

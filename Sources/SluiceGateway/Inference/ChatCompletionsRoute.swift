@@ -8,47 +8,122 @@ import SluiceHTTP
 extension InferenceRoutes {
     func chatCompletions(_ request: HTTPRequest) async -> HTTPResponse {
         let chat: ValidatedChatRequest
-        let prompt: [Int32]
+        let access = AccessContext.current
         do throws(APIError) {
             chat = try ValidatedChatRequest.validate(body: request.body)
+            try access?.authorize(model: chat.model)
             guard chat.model == model.id else { throw APIError.modelNotFound(chat.model) }
+        } catch {
+            return Self.errorResponse(error)
+        }
+        // Response cache (Access/ResponseCachePolicy.swift): tenant-scoped, deterministic requests
+        // only; looked up before the template is rendered, so a hit costs no tokenisation.
+        let cache = access.map { ResponseCacheSlot(access: $0, chat: chat, headers: request.headers) }
+        if let cache, let hit = await cache.lookup() {
+            return await replay(hit, chat: chat, access: access)
+        }
+        let prompt: [Int32]
+        do throws(APIError) {
             prompt = try model.chatPrompt(chat.messages)
+        } catch {
+            return Self.errorResponse(error)
+        }
+        let maxNewTokens = model.maxNewTokens(requested: chat.maxTokens, promptCount: prompt.count)
+        let ticket: AdmissionTicket?
+        do throws(APIError) {
+            ticket = try await access?.admit(model: chat.model, promptTokens: prompt.count,
+                                             maxTokens: maxNewTokens * chat.output.choices)
         } catch {
             return Self.errorResponse(error)
         }
         let job = InferenceJob(
             prompts: [prompt], choicesPerPrompt: chat.output.choices,
-            maxNewTokens: model.maxNewTokens(requested: chat.maxTokens, promptCount: prompt.count),
+            maxNewTokens: maxNewTokens,
             sampling: ServedLanguageModel.engineSampling(chat.sampling, logprobs: chat.logprobs, topLogprobs: chat.topLogprobs),
             stops: chat.output.stop, cacheSalt: nil, timeoutSeconds: requestTimeoutSeconds)
         let handle: InferenceHandle
         switch service.submit(job) {
-        case .failure(let error): return Self.errorResponse(error)
+        case .failure(let error):
+            await ticket?.settle(promptTokens: 0, completionTokens: 0)
+            return Self.errorResponse(error)
         case .success(let admitted): handle = admitted
         }
         let builder = ChatResponseBuilder(request: chat, identity: identity(prefix: "chatcmpl-"))
-        if chat.output.stream { return streamChat(handle, builder: builder, choices: chat.output.choices) }
-        return await collectChat(handle, builder: builder, choices: chat.output.choices)
+        var response: HTTPResponse
+        if chat.output.stream {
+            response = streamChat(handle, builder: builder, chat: chat, ticket: ticket, cache: cache)
+        } else {
+            response = await collectChat(handle, builder: builder, chat: chat, ticket: ticket, cache: cache)
+        }
+        if let cache, cache.isEnabled { ResponseCachePolicy.mark(&response.headers, hit: false) }
+        return response
     }
 
-    private func collectChat(_ handle: InferenceHandle, builder: ChatResponseBuilder, choices: Int) async -> HTTPResponse {
-        var collected = CollectedChoices(count: choices)
+    /// A cache hit: admitted for its request (rpm) only, no tokens; replayed in the shape asked for.
+    private func replay(_ hit: CachedResponse, chat: ValidatedChatRequest, access: AccessContext?) async -> HTTPResponse {
+        do throws(APIError) {
+            let ticket = try await access?.admit(model: chat.model, promptTokens: 0, maxTokens: 0)
+            await ticket?.settle(promptTokens: 0, completionTokens: 0)
+        } catch {
+            return Self.errorResponse(error)
+        }
+        var headers: HTTPHeaders = [:]
+        ResponseCachePolicy.mark(&headers, hit: true)
+        if chat.output.stream {
+            headers.replaceOrAdd("Content-Type", "text/event-stream")
+            headers.replaceOrAdd("Cache-Control", "no-cache")
+            let bytes = hit.serverSentEvents(includeUsage: chat.output.includeUsage)
+            return HTTPResponse(headers: headers, body: .stream(HTTPStreamOptions()) { writer in try await writer.write(bytes) })
+        }
+        headers.replaceOrAdd("Content-Type", "application/json")
+        return HTTPResponse(headers: headers, bytes: hit.body)
+    }
+
+    private func collectChat(_ handle: InferenceHandle, builder: ChatResponseBuilder, chat: ValidatedChatRequest,
+                             ticket: AdmissionTicket?, cache: ResponseCacheSlot?) async -> HTTPResponse {
+        var collected = CollectedChoices(count: chat.output.choices)
         for await event in handle.events {
-            if let error = collected.apply(event) { return Self.errorResponse(error) }
+            if let error = collected.apply(event) {
+                await ticket?.settleAsReserved()
+                return Self.errorResponse(error)
+            }
         }
         guard let usage = collected.usage else {
+            await ticket?.settleAsReserved()
             return Self.errorResponse(.internal("The request was cancelled before it finished."))
         }
-        return Self.jsonResponse(builder.response(choices: collected.generated(logprobs: builder.logprobs), usage: usage))
+        await ticket?.settle(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens)
+        let generated = collected.generated(logprobs: builder.logprobs)
+        let body = WireJSON.encode(builder.response(choices: generated, usage: usage))
+        if let cache, cache.policy.write {
+            // The stream shape of the same answer, so a streaming request can replay it.
+            let streamBuilder = ResponseCacheSlot.usageBuilder(chat: chat, identity: builder.identity)
+            let deltas = generated.enumerated().map { StreamDelta(choice: $0.offset, text: $0.element.text, logprobs: $0.element.logprobs) }
+            var events = streamBuilder.streamChunks(choices: generated, deltas: deltas, usage: usage).map { ServerSentEvents.event($0) }
+            let usageEvent = events.popLast()
+            await cache.store(CachedResponse(body: body, chunks: events, usageChunk: usageEvent,
+                                             promptTokens: usage.promptTokens, completionTokens: usage.completionTokens))
+        }
+        return HTTPResponse(headers: ["Content-Type": "application/json"], bytes: body)
     }
 
-    private func streamChat(_ handle: InferenceHandle, builder: ChatResponseBuilder, choices: Int) -> HTTPResponse {
-        HTTPResponse.serverSentEvents(keepAliveInterval: keepAlive) { writer in
+    private func streamChat(_ handle: InferenceHandle, builder: ChatResponseBuilder, chat: ValidatedChatRequest,
+                            ticket: AdmissionTicket?, cache: ResponseCacheSlot?) -> HTTPResponse {
+        let choices = chat.output.choices
+        let recording = cache?.policy.write == true
+        let usageBuilder = ResponseCacheSlot.usageBuilder(chat: chat, identity: builder.identity)
+        return HTTPResponse.serverSentEvents(keepAliveInterval: keepAlive) { writer in
             writer.onCancel { handle.cancel() }
+            var collected = CollectedChoices(count: choices)
+            var recorded: [[UInt8]] = []
+            var failed = false
             do throws(HTTPError) {
-                try await Self.send((0..<choices).map { ServerSentEvents.event(builder.roleChunk(choice: $0)) }, to: writer)
+                let roles = (0..<choices).map { ServerSentEvents.event(builder.roleChunk(choice: $0)) }
+                if recording { recorded += roles }
+                try await Self.send(roles, to: writer)
                 for await event in handle.events {
                     var chunks: [[UInt8]] = []
+                    if collected.apply(event) != nil { failed = true }
                     switch event {
                     case let .delta(choice, text, logprobs):
                         if let chunk = builder.contentChunk(StreamDelta(choice: choice, text: text, logprobs: logprobs)) {
@@ -63,11 +138,32 @@ extension InferenceRoutes {
                         // After the first byte the status is sent: the error travels as an event.
                         chunks += [ServerSentEvents.error(error), ServerSentEvents.done]
                     }
+                    // The cache keeps content and finish chunks as sent; usage and [DONE] are added on replay.
+                    if recording, event.isContentOrFinish { recorded += chunks }
                     try await Self.send(chunks, to: writer)
                 }
             } catch {
                 handle.cancel()
             }
+            guard let usage = collected.usage, !failed else {
+                await ticket?.settleAsReserved()
+                return
+            }
+            await ticket?.settle(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens)
+            if recording, let cache, let usageChunk = usageBuilder.usageChunk(usage) {
+                let body = WireJSON.encode(builder.response(choices: collected.generated(logprobs: builder.logprobs), usage: usage))
+                await cache.store(CachedResponse(body: body, chunks: recorded, usageChunk: ServerSentEvents.event(usageChunk),
+                                                 promptTokens: usage.promptTokens, completionTokens: usage.completionTokens))
+            }
+        }
+    }
+}
+
+extension InferenceEvent {
+    var isContentOrFinish: Bool {
+        switch self {
+        case .delta, .finished: return true
+        case .completed, .failed: return false
         }
     }
 }

@@ -9,9 +9,20 @@ extension InferenceRoutes {
     func completions(_ request: HTTPRequest) async -> HTTPResponse {
         let completion: ValidatedCompletionRequest
         var prompts: [[Int32]] = []
+        let access = AccessContext.current
         do throws(APIError) {
             completion = try ValidatedCompletionRequest.validate(body: request.body)
+            try access?.authorize(model: completion.model)
             guard completion.model == model.id else { throw APIError.modelNotFound(completion.model) }
+        } catch {
+            return Self.errorResponse(error)
+        }
+        // Response cache (Access/): looked up before tokenisation; filled by non-streaming misses.
+        let cache = access.map { ResponseCacheSlot(access: $0, completion: completion, headers: request.headers) }
+        if let cache, let hit = await cache.lookup() {
+            return await replayCompletion(hit, completion: completion, access: access)
+        }
+        do throws(APIError) {
             for (index, input) in completion.prompts.enumerated() { prompts.append(try model.completionPrompt(input, index: index)) }
         } catch {
             return Self.errorResponse(error)
@@ -21,10 +32,20 @@ extension InferenceRoutes {
             ? prompts.indices.flatMap { index in Array(repeating: echoText(completion.prompts[index], prompts[index]), count: n) }
             : []
         let builder = CompletionResponseBuilder(request: completion, identity: identity(prefix: "cmpl-"))
+        // Admission (Access/): rpm, tpm reservation of prompt + max tokens per choice, lease, budget.
+        let promptTokens = prompts.reduce(0) { $0 + $1.count } * n
+        let ticket: AdmissionTicket?
+        do throws(APIError) {
+            ticket = try await access?.admit(model: completion.model, promptTokens: promptTokens,
+                                             maxTokens: completion.maxTokens * n * prompts.count)
+        } catch {
+            return Self.errorResponse(error)
+        }
         if completion.maxTokens == 0 {
             // `echo` with no generation: the prompt is the whole answer; nothing runs.
             let usage = Usage(promptTokens: prompts.reduce(0) { $0 + $1.count }, completionTokens: 0, cachedTokens: 0)
             let choices = echoes.map { _ in GeneratedChoice(text: "", finishReason: .length, logprobs: completion.logprobs == nil ? nil : []) }
+            await ticket?.settle(promptTokens: usage.promptTokens, completionTokens: 0)
             return Self.jsonResponse(builder.response(choices: choices, usage: usage, echoPrefixes: echoes))
         }
         let job = InferenceJob(
@@ -35,20 +56,63 @@ extension InferenceRoutes {
         let handle: InferenceHandle
         switch service.submit(job) {
         case .failure(var error):
+            await ticket?.settle(promptTokens: 0, completionTokens: 0)
             if error.code == "context_length_exceeded" { error.param = "prompt" }
             return Self.errorResponse(error)
         case .success(let admitted): handle = admitted
         }
-        if completion.output.stream { return streamCompletion(handle, builder: builder, echoes: echoes, choices: job.choiceCount) }
+        if completion.output.stream {
+            // Streaming misses do not fill the cache (see ResponseCacheSlot): only complete bodies do.
+            var response = streamCompletion(handle, builder: builder, echoes: echoes, choices: job.choiceCount, ticket: ticket)
+            if let cache, cache.isEnabled { ResponseCachePolicy.mark(&response.headers, hit: false) }
+            return response
+        }
         var collected = CollectedChoices(count: job.choiceCount)
         for await event in handle.events {
-            if let error = collected.apply(event) { return Self.errorResponse(error) }
+            if let error = collected.apply(event) {
+                await ticket?.settleAsReserved()
+                return Self.errorResponse(error)
+            }
         }
         guard let usage = collected.usage else {
+            await ticket?.settleAsReserved()
             return Self.errorResponse(.internal("The request was cancelled before it finished."))
         }
-        return Self.jsonResponse(builder.response(choices: collected.generated(logprobs: completion.logprobs != nil),
-                                                  usage: usage, echoPrefixes: echoes))
+        await ticket?.settle(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens)
+        let generated = collected.generated(logprobs: completion.logprobs != nil)
+        let body = WireJSON.encode(builder.response(choices: generated, usage: usage, echoPrefixes: echoes))
+        if let cache, cache.policy.write {
+            let streamBuilder = ResponseCacheSlot.usageBuilder(completion: completion, identity: builder.identity)
+            let deltas = generated.enumerated().map { StreamDelta(choice: $0.offset, text: $0.element.text, logprobs: $0.element.logprobs) }
+            var events = streamBuilder.streamChunks(choices: generated, deltas: deltas, usage: usage).map { ServerSentEvents.event($0) }
+            let usageEvent = events.popLast()
+            await cache.store(CachedResponse(body: body, chunks: events, usageChunk: usageEvent,
+                                             promptTokens: usage.promptTokens, completionTokens: usage.completionTokens))
+        }
+        var response = HTTPResponse(headers: ["Content-Type": "application/json"], bytes: body)
+        if let cache, cache.isEnabled { ResponseCachePolicy.mark(&response.headers, hit: false) }
+        return response
+    }
+
+    /// A cache hit: admitted for its request (rpm) only, no tokens; replayed in the shape asked for.
+    private func replayCompletion(_ hit: CachedResponse, completion: ValidatedCompletionRequest,
+                                  access: AccessContext?) async -> HTTPResponse {
+        do throws(APIError) {
+            let ticket = try await access?.admit(model: completion.model, promptTokens: 0, maxTokens: 0)
+            await ticket?.settle(promptTokens: 0, completionTokens: 0)
+        } catch {
+            return Self.errorResponse(error)
+        }
+        var headers: HTTPHeaders = [:]
+        ResponseCachePolicy.mark(&headers, hit: true)
+        if completion.output.stream {
+            headers.replaceOrAdd("Content-Type", "text/event-stream")
+            headers.replaceOrAdd("Cache-Control", "no-cache")
+            let bytes = hit.serverSentEvents(includeUsage: completion.output.includeUsage)
+            return HTTPResponse(headers: headers, body: .stream(HTTPStreamOptions()) { writer in try await writer.write(bytes) })
+        }
+        headers.replaceOrAdd("Content-Type", "application/json")
+        return HTTPResponse(headers: headers, bytes: hit.body)
     }
 
     private func echoText(_ input: PromptInput, _ tokens: [Int32]) -> String {
@@ -57,9 +121,10 @@ extension InferenceRoutes {
     }
 
     private func streamCompletion(_ handle: InferenceHandle, builder: CompletionResponseBuilder, echoes: [String],
-                                  choices: Int) -> HTTPResponse {
+                                  choices: Int, ticket: AdmissionTicket?) -> HTTPResponse {
         HTTPResponse.serverSentEvents(keepAliveInterval: keepAlive) { writer in
             writer.onCancel { handle.cancel() }
+            var settledUsage: Usage?
             // Unicode scalars already sent per choice: logprobs' `text_offset` continues from there.
             var offsets = Array(repeating: 0, count: choices)
             do throws(HTTPError) {
@@ -80,6 +145,7 @@ extension InferenceRoutes {
                     case let .finished(choice, reason):
                         chunks.append(ServerSentEvents.event(builder.finishChunk(choice: choice, reason: reason)))
                     case let .completed(usage):
+                        settledUsage = usage
                         if let chunk = builder.usageChunk(usage) { chunks.append(ServerSentEvents.event(chunk)) }
                         chunks.append(ServerSentEvents.done)
                     case let .failed(error):
@@ -89,6 +155,12 @@ extension InferenceRoutes {
                 }
             } catch {
                 handle.cancel()
+            }
+            // Settled whatever ended the stream: real counts when it completed, else as reserved.
+            if let settledUsage {
+                await ticket?.settle(promptTokens: settledUsage.promptTokens, completionTokens: settledUsage.completionTokens)
+            } else {
+                await ticket?.settleAsReserved()
             }
         }
     }

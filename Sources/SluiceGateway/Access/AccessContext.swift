@@ -1,0 +1,107 @@
+import SluiceAPI
+import SluiceHTTP
+import SluiceStore
+import Synchronization
+
+/// Who is calling, as the auth middleware established it, and the limit state of this one
+/// request. The middleware binds it to `AccessContext.current` while the route handler runs,
+/// so handlers that parse a model can call `authorize(model:)` and `admit(...)`:
+///
+/// ```swift
+/// let access = AccessContext.current            // nil when the gateway runs without AccessControl
+/// try access?.authorize(model: chat.model)      // 404 model_not_found for a model the key may not use
+/// let ticket = try await access?.admit(model: chat.model, promptTokens: prompt.count, maxTokens: maxNew)
+/// ... generate ...
+/// await ticket?.settle(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens)
+/// ```
+/// A ticket the handler forgets to settle is settled at its reserved size when the response
+/// (or its stream) ends, so no lease or reservation ever leaks.
+public struct AccessContext: Sendable {
+    /// The verified key; nil for the admin key or an anonymous caller of an open server.
+    public let key: APIKeyRecord?
+    /// The caller presented the admin key.
+    public let isAdmin: Bool
+    let control: AccessControl
+    let state: AccessRequestState
+
+    @TaskLocal public static var current: AccessContext?
+
+    /// The key id used as the cache tenant and the usage owner (`_admin` / `_anonymous` otherwise).
+    public var tenant: String {
+        if let key { return key.id }
+        return isAdmin ? "_admin" : "_anonymous"
+    }
+
+    /// Throws 404 `model_not_found` (OpenAI's answer for a model the key cannot see) when the key's
+    /// allowed models exclude `model`.
+    public func authorize(model: String) throws(APIError) {
+        if let key, !key.allows(model: model) { throw APIError.modelNotFound(model) }
+    }
+
+    /// Checks the model, then admits the request against every limit of its key in one atomic step.
+    /// - Parameters:
+    ///   - promptTokens: tokens of the prompt as the model tokenises it.
+    ///   - maxTokens: the most completion tokens the request may produce (after defaulting).
+    /// - Throws: 404 model_not_found, 429 rate_limit_exceeded (with Retry-After), 429 insufficient_quota,
+    ///   503 store_unavailable (Redis unreachable under `--redis-failure closed`).
+    public func admit(model: String, promptTokens: Int, maxTokens: Int) async throws(APIError) -> AdmissionTicket {
+        try await control.admit(self, model: model, promptTokens: promptTokens, maxTokens: maxTokens)
+    }
+}
+
+/// Per-request mutable state shared by the middleware and the handler: the last limit status
+/// (for the headers) and the tickets to settle if the handler did not.
+final class AccessRequestState: Sendable {
+    private struct Values {
+        var status: RateLimitStatus?
+        var tickets: [AdmissionTicket] = []
+    }
+    private let values = Mutex(Values())
+
+    var status: RateLimitStatus? { values.withLock { $0.status } }
+
+    func note(_ status: RateLimitStatus) { values.withLock { $0.status = status } }
+
+    func add(_ ticket: AdmissionTicket) { values.withLock { $0.tickets.append(ticket) } }
+
+    /// Settles, at their reserved size, the tickets the handler left open.
+    func settleRemaining() async {
+        let tickets = values.withLock { values in
+            let tickets = values.tickets
+            values.tickets = []
+            return tickets
+        }
+        for ticket in tickets where !ticket.isSettled { await ticket.settleAsReserved() }
+    }
+
+    var hasOpenTickets: Bool { values.withLock { $0.tickets.contains { !$0.isSettled } } }
+}
+
+extension AccessContext {
+    /// The gateway's cache TTL; nil when the cache is off (`--cache-ttl 0`).
+    public var cacheTTL: Duration? {
+        let seconds = control.configuration.cacheTTLSeconds
+        return seconds > 0 ? .milliseconds(Int64(seconds * 1000)) : nil
+    }
+
+    /// A cached answer for `canonicalKey` (from `CanonicalRequestKey`) under this caller's tenant;
+    /// nil on a miss, a decode failure or an unreachable store (the cache fails open).
+    public func cachedResponse(canonicalKey: [UInt8]) async -> CachedResponse? {
+        guard let bytes = try? await control.services.cache.get(tenant: tenant, key: canonicalKey) else { return nil }
+        return CachedResponse.decode(bytes)
+    }
+
+    /// Stores an answer under this caller's tenant for the configured TTL (errors are ignored:
+    /// a cache write never fails a request).
+    public func storeResponse(_ response: CachedResponse, canonicalKey: [UInt8]) async {
+        guard let ttl = cacheTTL else { return }
+        try? await control.services.cache.put(tenant: tenant, key: canonicalKey, value: response.encoded(), ttl: ttl)
+    }
+
+    /// The policy for this request (`ResponseCachePolicy.decide` with the gateway's TTL).
+    public func cachePolicy(headers: HTTPHeaders, temperature: Double, seed: Int64?) -> ResponseCachePolicy {
+        ResponseCachePolicy.decide(headers: headers,
+                                   deterministic: ResponseCachePolicy.isDeterministic(temperature: temperature, seed: seed),
+                                   enabled: cacheTTL != nil)
+    }
+}

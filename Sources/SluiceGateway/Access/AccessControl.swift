@@ -1,0 +1,266 @@
+import Foundation
+import Logging
+import SluiceAPI
+import SluiceHTTP
+import SluiceStore
+import Synchronization
+
+/// Authentication, admission and the response cache of one gateway, over a `StoreServices`
+/// (in memory or Redis). `protect(path:_:)` wraps every `/v1/*` route except the admin ones
+/// (they check the admin key themselves, see `AdminRoutes`).
+public final class AccessControl: Sendable {
+    public let services: StoreServices
+    public let configuration: AccessConfiguration
+    let adminKey: AdminKey?
+    let logger: Logger
+    let leaseDuration: Duration
+    /// Verifies keys locally against the last record seen when the shared store is unreachable
+    /// and the failure policy is `open`.
+    let issuer: APIKeyIssuer
+    private let lastKnown = Mutex<[String: APIKeyRecord]>([:])
+    private let reservationIDs: RequestIDPolicy
+    /// Called on shutdown (stops the Redis pool).
+    let onShutdown: @Sendable () -> Void
+
+    public init(configuration: AccessConfiguration, services: StoreServices, pepper: [UInt8], logger: Logger,
+                onShutdown: @escaping @Sendable () -> Void = {}) throws(StoreError) {
+        self.configuration = configuration
+        self.services = services
+        self.adminKey = configuration.adminKey.map(AdminKey.init)
+        self.logger = logger
+        self.leaseDuration = .milliseconds(Int64(configuration.leaseSeconds * 1000))
+        self.issuer = APIKeyIssuer(hasher: try SecretHasher(pepper: pepper))
+        self.reservationIDs = .counting()
+        self.onShutdown = onShutdown
+    }
+
+    public func shutdown() { onShutdown() }
+
+    // MARK: Authentication
+
+    /// Reads `Authorization: Bearer <key>` and checks it. Open server (no admin key): a valid
+    /// Sluice key still gets its own limits; anything else (no header, `sk-test`, `EMPTY`, as SDKs
+    /// send by default) is an anonymous caller without limits.
+    func authenticate(_ head: HTTPRequestHead) async throws(APIError) -> AccessContext {
+        let presented = Self.bearerToken(head.headers["authorization"])
+        if adminKey == nil {
+            if let presented, APIKeyFormat.parse(presented) != nil,
+               case .valid(let record)? = try? await services.keys.verify(presentedKey: presented) {
+                return AccessContext(key: record, isAdmin: false, control: self, state: AccessRequestState())
+            }
+            return AccessContext(key: nil, isAdmin: true, control: self, state: AccessRequestState())
+        }
+        guard let presented else {
+            throw APIError.unauthorized("You didn't provide an API key. You need to provide your API key in an "
+                                            + "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).")
+        }
+        if let adminKey, adminKey.matches(presented) {
+            return AccessContext(key: nil, isAdmin: true, control: self, state: AccessRequestState())
+        }
+        let verification: KeyVerification
+        do {
+            verification = try await services.keys.verify(presentedKey: presented)
+        } catch where error.isStoreUnreachable && configuration.redisFailure == .open {
+            verification = verifyLocally(presented)
+        } catch {
+            throw Self.apiError(error, what: "API keys cannot be checked")
+        }
+        switch verification {
+        case .valid(let record):
+            remember(record)
+            return AccessContext(key: record, isAdmin: false, control: self, state: AccessRequestState())
+        case .invalid(let reason):
+            throw APIError.unauthorized(Self.message(reason, presented: presented))
+        }
+    }
+
+    static func bearerToken(_ header: String?) -> String? {
+        guard let header else { return nil }
+        let trimmed = header.drop { $0 == " " }
+        guard trimmed.count > 7, trimmed.prefix(7).lowercased() == "bearer " else { return nil }
+        let token = trimmed.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+
+    static func message(_ reason: KeyRejection, presented: String) -> String {
+        switch reason {
+        case .revoked: return "The API key provided has been revoked."
+        case .expired: return "The API key provided has expired."
+        case .malformed, .unknownKey, .wrongSecret:
+            // OpenAI shows a redacted key; only the public part (never the secret) is echoed.
+            if let parsed = APIKeyFormat.parse(presented) {
+                return "Incorrect API key provided: \(APIKeyFormat.prefix)\(parsed.keyID)-****."
+            }
+            return "Incorrect API key provided."
+        }
+    }
+
+    private func remember(_ record: APIKeyRecord) {
+        lastKnown.withLock { known in
+            if known.count >= 100_000 && known[record.id] == nil { known.removeAll(keepingCapacity: true) }
+            known[record.id] = record
+        }
+    }
+
+    private func verifyLocally(_ presented: String) -> KeyVerification {
+        guard let parsed = APIKeyFormat.parse(presented) else { return .invalid(.malformed) }
+        let record = lastKnown.withLock { $0[parsed.keyID] }
+        return issuer.verify(parsed, record: record, now: Date())
+    }
+
+    func isAdmin(_ head: HTTPRequestHead) -> Bool {
+        guard let adminKey else { return true }
+        guard let presented = Self.bearerToken(head.headers["authorization"]) else { return false }
+        return adminKey.matches(presented)
+    }
+
+    // MARK: Admission
+
+    func admit(_ context: AccessContext, model: String, promptTokens: Int, maxTokens: Int) async throws(APIError) -> AdmissionTicket {
+        try context.authorize(model: model)
+        let reserved = max(0, promptTokens) + max(0, maxTokens)
+        guard let key = context.key, key.limits != .unlimited else {
+            let ticket = AdmissionTicket(status: RateLimitStatus(), promptTokens: promptTokens, reservedTokens: reserved,
+                                         keyID: context.key?.id, reservation: nil, services: services, logger: logger)
+            context.state.add(ticket)
+            return ticket
+        }
+        let request = AdmissionRequest(keyID: key.id, limits: key.limits, requestID: reservationIDs.id(for: nil),
+                                       reservedTokens: reserved, leaseDuration: leaseDuration)
+        let decision: AdmissionDecision
+        do {
+            decision = try await services.limiter.admit(request)
+        } catch {
+            throw Self.apiError(error, what: "rate limits cannot be checked")
+        }
+        switch decision {
+        case .allowed(let admission):
+            context.state.note(admission.status)
+            let ticket = AdmissionTicket(status: admission.status, promptTokens: promptTokens, reservedTokens: reserved,
+                                         keyID: key.id, reservation: admission.reservation, services: services,
+                                         logger: logger)
+            context.state.add(ticket)
+            return ticket
+        case .rejected(let rejection):
+            context.state.note(rejection.status)
+            throw Self.apiError(rejection, reserved: reserved, limits: key.limits)
+        }
+    }
+
+    static func apiError(_ rejection: AdmissionRejection, reserved: Int, limits: RateLimits) -> APIError {
+        switch rejection.reason {
+        case .rateLimited(let wait):
+            let seconds = RateLimitHeaders.retryAfterSeconds(wait)
+            let which: String
+            if let requests = rejection.status.requests, requests.remaining < 1 {
+                which = "requests per minute (RPM): Limit \(requests.limit), Remaining \(requests.remaining)"
+            } else if let tokens = rejection.status.tokens {
+                which = "tokens per minute (TPM): Limit \(tokens.limit), Remaining \(tokens.remaining), Requested \(reserved)"
+            } else {
+                which = "requests per minute (RPM)"
+            }
+            return APIError.rateLimited("Rate limit reached for this API key on \(which). Please try again in \(seconds)s.",
+                                        retryAfterSeconds: seconds)
+        case .concurrency:
+            let limit = limits.maxConcurrentRequests ?? 0
+            return APIError.rateLimited("Too many concurrent requests for this API key (limit \(limit)). "
+                                            + "Please retry when a request has finished.", retryAfterSeconds: 1)
+        case .quotaExceeded:
+            return APIError(status: 429, message: "You exceeded your current quota: the token budget of this API key "
+                                + "for the current period is spent.", type: "insufficient_quota", code: "insufficient_quota")
+        }
+    }
+
+    static func apiError(_ error: StoreError, what: String) -> APIError {
+        if error.isStoreUnreachable {
+            return APIError(status: 503, message: "The key and rate-limit store is unavailable, so \(what); "
+                                + "please retry shortly.", type: "server_error", code: "store_unavailable",
+                            retryAfterSeconds: 1)
+        }
+        return APIError.internal()
+    }
+
+    // MARK: Middleware
+
+    /// Wraps a `/v1/*` handler (not admin routes, not other paths) with authentication,
+    /// `AccessContext.current`, the `x-ratelimit-*` headers and the settle safety net.
+    public func protect(path: String, _ handler: HTTPHandler) -> HTTPHandler {
+        guard path.hasPrefix("/v1/"), !path.hasPrefix("/v1/admin/") else { return handler }
+        if adminKey == nil, case .sync(let body) = handler {
+            // Open server: a sync route (`/v1/models`) admits nothing, so it keeps its inline fast
+            // path (no Task hop) and runs as an anonymous caller.
+            return .sync { request in
+                AccessContext.$current.withValue(AccessContext(key: nil, isAdmin: true, control: self,
+                                                               state: AccessRequestState())) { body(request) }
+            }
+        }
+        return .async { request in
+            let context: AccessContext
+            do throws(APIError) {
+                context = try await self.authenticate(request.head)
+            } catch {
+                return Self.errorResponse(error)
+            }
+            var response = await AccessContext.$current.withValue(context) {
+                switch handler {
+                case .sync(let body): return body(request)
+                case .async(let body): return await body(request)
+                }
+            }
+            return Self.finish(&response, context: context)
+        }
+    }
+
+    static func finish(_ response: inout HTTPResponse, context: AccessContext) -> HTTPResponse {
+        if let status = context.state.status { RateLimitHeaders.apply(status, to: &response.headers) }
+        let state = context.state
+        switch response.body {
+        case .bytes:
+            if state.hasOpenTickets { Task { await state.settleRemaining() } }
+        case .stream(let options, let producer):
+            response.body = .stream(options) { writer in
+                do {
+                    try await producer(writer)
+                } catch {
+                    await state.settleRemaining()
+                    throw error
+                }
+                await state.settleRemaining()
+            }
+        }
+        return response
+    }
+
+    public static func errorResponse(_ error: APIError, extraHeaders: RateLimitStatus? = nil) -> HTTPResponse {
+        var headers: HTTPHeaders = ["Content-Type": "application/json"]
+        for header in error.headers { headers.replaceOrAdd(header.name, header.value) }
+        if let extraHeaders { RateLimitHeaders.apply(extraHeaders, to: &headers) }
+        return HTTPResponse(status: HTTPStatus(code: error.status), headers: headers, bytes: error.jsonBody)
+    }
+}
+
+/// The admin key, compared in constant time (CWE-208): the time depends only on the
+/// presented length, never on where the bytes differ.
+struct AdminKey: Sendable {
+    let bytes: [UInt8]
+
+    init(_ key: String) { bytes = Array(key.utf8) }
+
+    func matches(_ presented: String) -> Bool {
+        guard !bytes.isEmpty else { return false }
+        let candidate = Array(presented.utf8)
+        var difference = UInt8(truncatingIfNeeded: candidate.count ^ bytes.count)
+        for index in candidate.indices {
+            difference |= candidate[index] ^ bytes[index % bytes.count]
+        }
+        return difference == 0 && candidate.count == bytes.count
+    }
+}
+
+extension AccessControl {
+    /// The routes access control adds: the admin API, and the test route when enabled.
+    public func routes(modelID: String) -> [GatewayRoute] {
+        AdminRoutes(control: self, now: { Date() }).all
+            + (configuration.testRoutes ? AccessTestRoutes.all(modelID: modelID) : [])
+    }
+}
