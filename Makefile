@@ -33,7 +33,7 @@ test: deps model
 	$(MAKE) test-swift test-python
 
 test-swift:
-	$(SWIFT) test $(BUILD_FLAGS) --skip-build
+	$(SWIFT) test $(BUILD_FLAGS) --skip-build --no-parallel
 
 test-python:
 	SLUICE_BIN=$(BIN_DIR)/sluice SLUICE_MODEL=$(CURDIR)/$(MODEL) $(PYTEST) -q tests/python

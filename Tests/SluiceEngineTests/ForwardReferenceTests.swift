@@ -16,7 +16,7 @@ import Testing
 @Suite(.serialized) struct ForwardReferenceTests {
     static let llamaCppTolerance = 0.4
     /// The bound, met for the token llama.cpp chose at step 0 (worst
-    /// measured 0.125); the 0.4 above covers the lower-ranked alternatives.
+    /// measured 0.125 with f32 KV); the 0.4 above covers the lower-ranked alternatives.
     static let chosenTokenTolerance = 0.15
 
     @Test func promptTokensMatchReferenceCounts() throws {
@@ -28,7 +28,9 @@ import Testing
 
     @Test func stepZeroLogProbabilitiesMatchLlamaCpp() throws {
         let m = try ForwardFixture.load()
-        let runner = try ForwardFixture.runner(m)
+        // f32 KV, as `sluice serve` runs by default; the f16 pool moves the
+        // chosen token's log-probability up to 0.17 nats on these prompts.
+        let runner = try ForwardFixture.runner(m, storage: .f32)
         var worst = 0.0
         for (slot, c) in m.reference.items.enumerated() {
             let tokens = m.tokenizer.encode(c.prompt).map(Int32.init)
