@@ -8,15 +8,20 @@ set -e
 cd "$(dirname "$0")/.."
 MODEL=${SLUICE_MODEL:-models/SmolLM2-135M-Instruct.Q4_1.gguf}
 THREADS=${THREADS:-2}
-# SLUICE_NO_BUILD=1 reuses the existing release binary.
-[ -n "$SLUICE_NO_BUILD" ] || swift build -c release --product sluice >/dev/null
+# `make bench-engine` passes the binary it built (SLUICE_BIN); run alone, the
+# script builds the release binary itself.
+BIN=${SLUICE_BIN:-}
+if [ -z "$BIN" ]; then
+  swift build -c release --product sluice >/dev/null
+  BIN=.build/release/sluice
+fi
 OUT=bench/results/engine.md
 {
   echo "# Engine benchmark"
   echo
   echo "\`bench/engine.sh\`, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -m), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
-  .build/release/sluice bench-engine --model "$MODEL" --threads "$THREADS" --sequences 1,4,16,32
+  "$BIN" bench-engine --model "$MODEL" --threads "$THREADS" --sequences 1,4,16,32
 } > "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 cat "$OUT"
