@@ -36,12 +36,25 @@ public protocol RateLimiter: Sendable {
     func release(_ reservation: Reservation) async throws(StoreError)
     /// Pushes the lease expiry out by the lease duration, for long streams.
     func renewLease(_ reservation: Reservation) async throws(StoreError)
+    /// `admit`, then, when allowed, `settle` at `reservedTokens` with the lease released: for a
+    /// request whose real cost is known up front and that is served at once (a cache hit).
+    /// A rejection consumes nothing. The default runs the two calls; Redis pipelines them.
+    func admitAndSettle(_ request: AdmissionRequest) async throws(StoreError) -> AdmissionDecision
 }
 
 extension RateLimiter {
     @discardableResult
     public func settle(_ reservation: Reservation, actualTokens: Int) async throws(StoreError) -> Bool {
         try await settle(reservation, actualTokens: actualTokens, releasingLease: true)
+    }
+
+    /// The two-call default of `admitAndSettle`.
+    public func admitAndSettle(_ request: AdmissionRequest) async throws(StoreError) -> AdmissionDecision {
+        let decision = try await admit(request)
+        if case .allowed(let admission) = decision {
+            try await settle(admission.reservation, actualTokens: request.reservedTokens, releasingLease: true)
+        }
+        return decision
     }
 }
 

@@ -159,6 +159,30 @@ import Testing
     }
 
     @Test(arguments: Backend.allCases)
+    func admitAndSettleChargesTheKnownCostFreesTheLeaseAndRejectsForFree(_ backend: Backend) async throws {
+        let harness = try await StoreHarness(backend)
+        defer { harness.close() }
+        let limiter = harness.services.limiter
+        let limits = RateLimits(requestsPerMinute: 3, tokensPerMinute: 1_000, maxConcurrentRequests: 1,
+                                tokenBudget: TokenBudget(tokens: 250, period: .day))
+        let a = try await limiter.admitAndSettle(makeAdmission(keyID: "k", "a", tokens: 100, limits: limits))
+        #expect(a.reservation != nil)
+        // a's lease is already released: b gets the only slot.
+        let b = try #require(try await limiter.admit(makeAdmission(keyID: "k", "b", tokens: 100, limits: limits))
+            .reservation)
+        let c = try await limiter.admitAndSettle(makeAdmission(keyID: "k", "c", tokens: 10, limits: limits))
+        #expect(c.rejectionReason == .concurrency)
+        try await limiter.settle(b, actualTokens: 100)
+        // rpm 3 = a + b + d and budget 250 = 100 + 100 + 50 hold only if c consumed nothing.
+        let d = try await limiter.admitAndSettle(makeAdmission(keyID: "k", "d", tokens: 50, limits: limits))
+        #expect(d.reservation != nil)
+        #expect(d.status.requests?.remaining == 0)
+        // a and d were charged their full cost: the budget is spent.
+        let e = try await limiter.admit(makeAdmission(keyID: "k", "e", tokens: 1, limits: limits))
+        #expect(e.rejectionReason == .quotaExceeded)
+    }
+
+    @Test(arguments: Backend.allCases)
     func expiredLeaseFreesTheSlotOfAKilledGateway(_ backend: Backend) async throws {
         let harness = try await StoreHarness(backend)
         defer { harness.close() }

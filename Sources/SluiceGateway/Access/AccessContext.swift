@@ -47,6 +47,13 @@ public struct AccessContext: Sendable {
     public func admit(model: String, promptTokens: Int, maxTokens: Int) async throws(APIError) -> AdmissionTicket {
         try await control.admit(self, model: model, promptTokens: promptTokens, maxTokens: maxTokens)
     }
+
+    /// Admits and settles at once a request served without waiting (a cache hit), charging these
+    /// counts: the same limits, headers and usage as `admit` then `settle`, in fewer store calls.
+    /// - Throws: as `admit`.
+    public func admitServed(model: String, promptTokens: Int, completionTokens: Int) async throws(APIError) {
+        try await control.admitServed(self, model: model, promptTokens: promptTokens, completionTokens: completionTokens)
+    }
 }
 
 /// Per-request mutable state shared by the middleware and the handler: the last limit status

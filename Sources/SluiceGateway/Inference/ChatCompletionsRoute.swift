@@ -62,8 +62,7 @@ extension InferenceRoutes {
     /// A cache hit: admitted for its request (rpm) only, no tokens; replayed in the shape asked for.
     private func replay(_ hit: CachedResponse, chat: ValidatedChatRequest, access: AccessContext?) async -> HTTPResponse {
         do throws(APIError) {
-            let ticket = try await access?.admit(model: chat.model, promptTokens: 0, maxTokens: 0)
-            await ticket?.settle(promptTokens: 0, completionTokens: 0)
+            try await access?.admitServed(model: chat.model, promptTokens: 0, completionTokens: 0)
         } catch {
             return Self.errorResponse(error)
         }

@@ -98,8 +98,7 @@ extension InferenceRoutes {
     private func replayCompletion(_ hit: CachedResponse, completion: ValidatedCompletionRequest,
                                   access: AccessContext?) async -> HTTPResponse {
         do throws(APIError) {
-            let ticket = try await access?.admit(model: completion.model, promptTokens: 0, maxTokens: 0)
-            await ticket?.settle(promptTokens: 0, completionTokens: 0)
+            try await access?.admitServed(model: completion.model, promptTokens: 0, completionTokens: 0)
         } catch {
             return Self.errorResponse(error)
         }

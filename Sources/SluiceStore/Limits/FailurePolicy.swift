@@ -65,6 +65,24 @@ public final class FailurePolicyRateLimiter: RateLimiter {
         }
     }
 
+    /// Like `admit`: on an unreachable store, closed fails and open admits and settles locally.
+    public func admitAndSettle(_ request: AdmissionRequest) async throws(StoreError) -> AdmissionDecision {
+        do {
+            let decision = try await primary.admitAndSettle(request)
+            noteSuccess()
+            return decision
+        } catch where error.isStoreUnreachable {
+            noteFailure(error)
+            switch policy {
+            case .closed:
+                throw StoreError(error.kind, "rate limits cannot be checked: the shared store is unreachable "
+                                    + "(failure policy closed): \(error.message)")
+            case .open:
+                return try await fallback.admitAndSettle(request)
+            }
+        }
+    }
+
     @discardableResult
     public func settle(_ reservation: Reservation, actualTokens: Int, releasingLease: Bool) async throws(StoreError) -> Bool {
         if reservation.origin == .localFallback {

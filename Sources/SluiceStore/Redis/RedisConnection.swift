@@ -85,7 +85,7 @@ final class RedisConnection {
         tail.append(contentsOf: keys)
         tail.append(contentsOf: arguments)
         let reply = try command(RedisCommand([Array("EVALSHA".utf8), Array(script.sha1.utf8)] + tail))
-        if case .error(let message) = reply, message.hasPrefix("NOSCRIPT") {
+        if reply.isNoScript {
             return try command(RedisCommand([Array("EVAL".utf8), Array(script.source.utf8)] + tail))
         }
         return reply
@@ -285,5 +285,21 @@ struct RedisScript: Sendable, Hashable {
         self.name = name
         self.source = source
         self.sha1 = Digest.sha1Hex(source)
+    }
+
+    /// `EVALSHA sha numkeys keys... args...`, for a pipeline (the caller handles NOSCRIPT).
+    func evalSHA(keys: [[UInt8]], arguments: [[UInt8]]) -> RedisCommand {
+        var parts: [[UInt8]] = [Array("EVALSHA".utf8), Array(sha1.utf8), Array(String(keys.count).utf8)]
+        parts.append(contentsOf: keys)
+        parts.append(contentsOf: arguments)
+        return RedisCommand(parts)
+    }
+}
+
+extension RedisReply {
+    /// The script is not in Redis's script cache (flushed, restarted, failed over).
+    var isNoScript: Bool {
+        if case .error(let message) = self { return message.hasPrefix("NOSCRIPT") }
+        return false
     }
 }
