@@ -209,6 +209,13 @@ enum RecordCoding {
         return decoder
     }
 
+    /// `value` as a reader of the stored bytes sees it: dates are kept in
+    /// milliseconds, so a record returned by a write must go through the same
+    /// coding or it differs from the next read in the last bits of its dates.
+    static func asStored<T: Codable>(_ value: T) throws(StoreError) -> T {
+        try decode(T.self, from: encode(value))
+    }
+
     static func encode<T: Encodable>(_ value: T) throws(StoreError) -> [UInt8] {
         do {
             return Array(try encoder().encode(value))

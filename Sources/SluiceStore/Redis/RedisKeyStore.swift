@@ -101,7 +101,7 @@ public final class RedisKeyStore: KeyStore {
             guard let record = try await key(id: id) else { throw StoreError(.notFound, "no key \(id)") }
             let changed = try transform(record)
             if changed == record { return record }
-            if try await compareAndSet(expected: record, new: changed) { return changed }
+            if try await compareAndSet(expected: record, new: changed) { return try RecordCoding.asStored(changed) }
         }
         throw StoreError(.conflict, "key \(id) changed concurrently; retry")
     }
