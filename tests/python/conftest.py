@@ -136,6 +136,10 @@ def redis_server(tmp_path):
                 break
         except OSError:
             time.sleep(0.05)
-    yield RedisServer(proc=proc, port=port)
-    proc.kill()
-    proc.wait()
+    server = RedisServer(proc=proc, port=port)
+    yield server
+    # A test may restart redis (server.proc is then a new process): stop whichever runs now.
+    for p in {proc, server.proc}:
+        if p.poll() is None:
+            p.kill()
+        p.wait()
