@@ -20,7 +20,7 @@ extension InferenceRoutes {
         // only; looked up before the template is rendered, so a hit costs no tokenisation.
         let cache = access.map { ResponseCacheSlot(access: $0, chat: chat, headers: request.headers) }
         if let cache, let hit = await cache.lookup() {
-            return await replay(hit, chat: chat, access: access)
+            return await replayCachedResponse(hit, model: chat.model, output: chat.output, access: access)
         }
         let prompt: [Int32]
         do throws(APIError) {
@@ -57,25 +57,6 @@ extension InferenceRoutes {
         }
         if let cache, cache.isEnabled { ResponseCachePolicy.mark(&response.headers, hit: false) }
         return response
-    }
-
-    /// A cache hit: admitted for its request (rpm) only, no tokens; replayed in the shape asked for.
-    private func replay(_ hit: CachedResponse, chat: ValidatedChatRequest, access: AccessContext?) async -> HTTPResponse {
-        do throws(APIError) {
-            try await access?.admitServed(model: chat.model, promptTokens: 0, completionTokens: 0)
-        } catch {
-            return Self.errorResponse(error)
-        }
-        var headers: HTTPHeaders = [:]
-        ResponseCachePolicy.mark(&headers, hit: true)
-        if chat.output.stream {
-            headers.replaceOrAdd("Content-Type", "text/event-stream")
-            headers.replaceOrAdd("Cache-Control", "no-cache")
-            let bytes = hit.serverSentEvents(includeUsage: chat.output.includeUsage)
-            return HTTPResponse(headers: headers, body: .stream(HTTPStreamOptions()) { writer in try await writer.write(bytes) })
-        }
-        headers.replaceOrAdd("Content-Type", "application/json")
-        return HTTPResponse(headers: headers, bytes: hit.body)
     }
 
     private func collectChat(_ handle: InferenceHandle, builder: ChatResponseBuilder, chat: ValidatedChatRequest,

@@ -20,7 +20,7 @@ extension InferenceRoutes {
         // Response cache (Access/): looked up before tokenisation; filled by non-streaming misses.
         let cache = access.map { ResponseCacheSlot(access: $0, completion: completion, headers: request.headers) }
         if let cache, let hit = await cache.lookup() {
-            return await replayCompletion(hit, completion: completion, access: access)
+            return await replayCachedResponse(hit, model: completion.model, output: completion.output, access: access)
         }
         do throws(APIError) {
             for (index, input) in completion.prompts.enumerated() { prompts.append(try model.completionPrompt(input, index: index)) }
@@ -92,26 +92,6 @@ extension InferenceRoutes {
         var response = HTTPResponse(headers: ["Content-Type": "application/json"], bytes: body)
         if let cache, cache.isEnabled { ResponseCachePolicy.mark(&response.headers, hit: false) }
         return response
-    }
-
-    /// A cache hit: admitted for its request (rpm) only, no tokens; replayed in the shape asked for.
-    private func replayCompletion(_ hit: CachedResponse, completion: ValidatedCompletionRequest,
-                                  access: AccessContext?) async -> HTTPResponse {
-        do throws(APIError) {
-            try await access?.admitServed(model: completion.model, promptTokens: 0, completionTokens: 0)
-        } catch {
-            return Self.errorResponse(error)
-        }
-        var headers: HTTPHeaders = [:]
-        ResponseCachePolicy.mark(&headers, hit: true)
-        if completion.output.stream {
-            headers.replaceOrAdd("Content-Type", "text/event-stream")
-            headers.replaceOrAdd("Cache-Control", "no-cache")
-            let bytes = hit.serverSentEvents(includeUsage: completion.output.includeUsage)
-            return HTTPResponse(headers: headers, body: .stream(HTTPStreamOptions()) { writer in try await writer.write(bytes) })
-        }
-        headers.replaceOrAdd("Content-Type", "application/json")
-        return HTTPResponse(headers: headers, bytes: hit.body)
     }
 
     private func echoText(_ input: PromptInput, _ tokens: [Int32]) -> String {
