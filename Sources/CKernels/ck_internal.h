@@ -53,6 +53,16 @@ static inline float ck_f16_to_f32(uint16_t h) {
     return f;
 }
 
+/// Rounds to the nearest binary16 (ties to even, like ggml's FP32_TO_FP16)
+/// and back: the scales of 8-bit activation blocks are stored as f16 in
+/// ggml's block_q8_0/q8_1, which moves llama.cpp's logits by up to ~0.1 nats.
+static inline float ck_round_f16(float f) { return (float)(_Float16)f; }
+
+/// 1 (default): 8-bit activation blocks round as ggml's (f16 d and s,
+/// id = 127/amax). CK_Q8_EXACT_SCALES=1 in the environment keeps f32 scales;
+/// a measurement switch for the llama.cpp fidelity tests, read once.
+int ck_q8_llama_rounding(void);
+
 static inline float ck_bf16_to_f32(uint16_t h) {
     uint32_t bits = (uint32_t)h << 16;
     float f;

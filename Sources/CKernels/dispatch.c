@@ -110,3 +110,14 @@ void *ck_scratch(size_t bytes) {
     scratch_cap = cap;
     return p;
 }
+
+int ck_q8_llama_rounding(void) {
+    static _Atomic int state = -1;
+    int v = atomic_load_explicit(&state, memory_order_relaxed);
+    if (v < 0) {
+        const char *e = getenv("CK_Q8_EXACT_SCALES");
+        v = (e && e[0] == '1') ? 0 : 1;
+        atomic_store_explicit(&state, v, memory_order_relaxed);
+    }
+    return v;
+}

@@ -38,7 +38,8 @@ CK_T2 void ck_quantize_row_q8_avx2(const float *x, ck_block_q8 *dst, int64_t n) 
         m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
         float amax = _mm_cvtss_f32(m4);
         float d = amax / 127.0f;
-        float id = d != 0.0f ? 1.0f / d : 0.0f;
+        const int llama = ck_q8_llama_rounding();
+        float id = amax == 0.0f ? 0.0f : llama ? 127.0f / amax : 1.0f / d;
         __m256 vid = _mm256_set1_ps(id);
 #define rnd (_MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
         __m256i i0 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(x0, vid), rnd));
@@ -50,8 +51,11 @@ CK_T2 void ck_quantize_row_q8_avx2(const float *x, ck_block_q8 *dst, int64_t n) 
 #undef rnd
         p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
         _mm256_storeu_si256((__m256i *)dst[b].q, p);
-        dst[b].d = d;
-        dst[b].s = d * (float)sum;
+        // s stays exactly d * sum(q) with the stored d: the packed Q4_0/Q8_0
+        // kernels use it to undo their unsigned offset, which must cancel.
+        dst[b].d = llama ? ck_round_f16(d) : d;
+        dst[b].s = dst[b].d * (float)sum;
+        dst[b].s_q8_1 = llama ? ck_round_f16(d * (float)sum) : dst[b].s;
     }
 }
 
@@ -84,7 +88,7 @@ CK_INLINE CK_T2 float dot_q4(int64_t n, const uint8_t *p, const ck_block_q8 *a, 
         __m256i s = dot_u8_s8(q, _mm256_loadu_si256((const __m256i *)a[b].q));
         acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(d * a[b].d), acc);
         // (q - 8) for Q4_0; d*q + m for Q4_1: the offset times sum(a) = s/d_a.
-        offset += (HAS_M ? f16_at(p + 2) : -8.0f * d) * a[b].s;
+        offset += HAS_M ? f16_at(p + 2) * a[b].s_q8_1 : -8.0f * d * a[b].s;
     }
     return hsum8(acc) + offset;
 }

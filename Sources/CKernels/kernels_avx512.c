@@ -62,7 +62,7 @@ CK_INLINE CK_T512V void kernel_vnni(const ck_packed_view *pv, int64_t g, const c
             }
             s = _mm512_add_epi32(s, s2);
             acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, _mm512_set1_ps(a->d)), acc[r]);
-            acc[r] = _mm512_fmadd_ps(mw, _mm512_set1_ps(a->s), acc[r]);
+            acc[r] = _mm512_fmadd_ps(mw, _mm512_set1_ps(HAS_M && !S32 ? a->s_q8_1 : a->s), acc[r]);
         }
     }
     for (int r = 0; r < NR; r++) _mm512_storeu_ps(y + r * ldy, acc[r]);
@@ -122,7 +122,7 @@ CK_INLINE CK_T512 void kernel_bw(const ck_packed_view *pv, int64_t g, const ck_b
                 }
             }
             acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, _mm512_set1_ps(a->d)), acc[r]);
-            if (Q4) acc[r] = _mm512_fmadd_ps(mw, _mm512_set1_ps(a->s), acc[r]);  // Q8 here is already signed
+            if (Q4) acc[r] = _mm512_fmadd_ps(mw, _mm512_set1_ps(HAS_M && !S32 ? a->s_q8_1 : a->s), acc[r]);  // Q8 here is already signed
         }
     }
     for (int r = 0; r < NR; r++) _mm512_storeu_ps(y + r * ldy, acc[r]);

@@ -9,16 +9,22 @@ void ck_quantize_row_q8_portable(const float *x, ck_block_q8 *dst, int64_t n) {
         const float *v = x + b * CK_QK;
         float amax = 0.0f;
         for (int j = 0; j < CK_QK; j++) amax = fmaxf(amax, fabsf(v[j]));
+        // As ggml's x86 quantize_row_q8_0/q8_1: the f32 d = amax/127 scales
+        // (id = 127/amax) and the stored d is rounded to f16.
         float d = amax / 127.0f;
-        float id = d != 0.0f ? 1.0f / d : 0.0f;
+        const int llama = ck_q8_llama_rounding();
+        float id = amax == 0.0f ? 0.0f : llama ? 127.0f / amax : 1.0f / d;
         int sum = 0;
         for (int j = 0; j < CK_QK; j++) {
             int q = (int)nearbyintf(v[j] * id);
             dst[b].q[j] = (int8_t)q;
             sum += q;
         }
-        dst[b].d = d;
-        dst[b].s = d * (float)sum;
+        // s stays exactly d * sum(q) with the stored d: the packed Q4_0/Q8_0
+        // kernels use it to undo their unsigned offset, which must cancel.
+        dst[b].d = llama ? ck_round_f16(d) : d;
+        dst[b].s = dst[b].d * (float)sum;
+        dst[b].s_q8_1 = llama ? ck_round_f16(d * (float)sum) : dst[b].s;
     }
 }
 
@@ -46,7 +52,7 @@ static float dot_q4_1(int64_t n, const void *w, const ck_block_q8 *a) {
         int isum = 0;
         for (int j = 0; j < 16; j++) isum += (qs[j] & 15) * a[b].q[j] + (qs[j] >> 4) * a[b].q[j + 16];
         // sum (d*q + m) * da*qa = d*da*isum + m*(da*sum qa)
-        acc += ck_read_f16(p) * a[b].d * (float)isum + ck_read_f16(p + 2) * a[b].s;
+        acc += ck_read_f16(p) * a[b].d * (float)isum + ck_read_f16(p + 2) * a[b].s_q8_1;
     }
     return acc;
 }

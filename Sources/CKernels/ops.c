@@ -3,7 +3,21 @@
 
 #include <math.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
+
+// Measurement switch (not an API): CK_ATTENTION_EXACT=1 keeps the two-pass
+// f32 softmax for an f16 cache, to compare against llama.cpp's flash path.
+static int ck_flash_f16_enabled(void) {
+    static _Atomic int state = -1;
+    int v = atomic_load_explicit(&state, memory_order_relaxed);
+    if (v < 0) {
+        const char *e = getenv("CK_ATTENTION_EXACT");
+        v = (e && e[0] == '1') ? 0 : 1;
+        atomic_store_explicit(&state, v, memory_order_relaxed);
+    }
+    return v;
+}
 
 void ck_rmsnorm(const float *x, const float *weight, float *y, int64_t n_rows, int64_t n, float eps) {
     for (int64_t r = 0; r < n_rows; r++) {
@@ -119,6 +133,61 @@ static inline float dot_f32(const float *a, const float *b, int n) {
 }
 
 
+// f16 KV: llama.cpp's CPU flash attention (ggml_compute_forward_flash_attn_ext_f16
+// with an f16 cache, on by default in llama-server) so our logits round as
+// its do: Q is rounded to f16 before the Q.K dot (accumulated in f32), the
+// softmax is online in f32 (running max M, sum S), and the V accumulator is
+// f16, rounded after every rescale (ggml_vec_scale_f16) and every
+// fused multiply-add of a value row (ggml_vec_mad_f16); the result is that
+// accumulator widened and divided by S. The f16 round trips are F16C vector
+// conversions in the AVX2 wrapper.
+static inline __attribute__((always_inline)) void attention_task_flash_f16(const ck_attention_args *a, int64_t r, int g) {
+    const int group = a->n_heads / a->n_kv_heads;
+    const int hd = a->head_dim;
+    const int32_t n_pos = a->positions[r] + 1;
+    const int32_t *table = a->block_tables + a->table_offsets[r];
+    const float *q = a->q + r * (int64_t)a->n_heads * hd + (int64_t)g * group * hd;
+    float *out = a->out + r * (int64_t)a->n_heads * hd + (int64_t)g * group * hd;
+
+    float qh[group * hd], row[hd], acc[group * hd], m[group], sum[group];
+    for (int i = 0; i < group * hd; i++) {
+        qh[i] = (float)(_Float16)q[i];
+        acc[i] = 0.0f;
+    }
+    for (int h = 0; h < group; h++) {
+        m[h] = -INFINITY;
+        sum[h] = 0.0f;
+    }
+    for (int32_t p = 0; p < n_pos; p++) {
+        const int64_t block = table[p / a->block_size];
+        const int64_t off = ((block * a->n_kv_heads + g) * a->block_size + p % a->block_size) * hd;
+        const _Float16 *k16 = (const _Float16 *)a->k_cache + off;
+        const _Float16 *v16 = (const _Float16 *)a->v_cache + off;
+        for (int i = 0; i < hd; i++) row[i] = (float)k16[i];
+        float s[group];
+        for (int h = 0; h < group; h++) s[h] = dot_f32(qh + h * hd, row, hd) * a->scale;
+        for (int i = 0; i < hd; i++) row[i] = (float)v16[i];
+        for (int h = 0; h < group; h++) {
+            float *o = acc + h * hd;
+            float ms = 1.0f, vs = 1.0f;
+            if (s[h] > m[h]) {
+                const float old = m[h];
+                m[h] = s[h];
+                ms = expf(old - s[h]);
+                for (int i = 0; i < hd; i++) o[i] = (float)(_Float16)(o[i] * ms);
+            } else {
+                vs = expf(s[h] - m[h]);
+            }
+            for (int i = 0; i < hd; i++) o[i] = (float)(_Float16)fmaf(row[i], vs, o[i]);
+            sum[h] = sum[h] * ms + vs;
+        }
+    }
+    for (int h = 0; h < group; h++) {
+        const float inv = sum[h] == 0.0f ? 0.0f : 1.0f / sum[h];
+        for (int i = 0; i < hd; i++) out[h * hd + i] = acc[h * hd + i] * inv;
+    }
+}
+
 // One task: row r, KV head g, and the `group` query heads that share it.
 // Always inlined into per-ISA wrappers below: with F16C the half<->float
 // conversions are single instructions instead of library calls.
@@ -187,7 +256,10 @@ static inline __attribute__((always_inline)) void attention_task(const ck_attent
     for (;;) {                                                                  \
         const int64_t t = atomic_fetch_add(&run->next, 1);                      \
         if (t >= n_tasks) break;                                                \
-        attention_task(a, t / a->n_kv_heads, (int)(t % a->n_kv_heads), scores); \
+        if (a->kv_f16 && ck_flash_f16_enabled())                                \
+            attention_task_flash_f16(a, t / a->n_kv_heads, (int)(t % a->n_kv_heads)); \
+        else                                                                    \
+            attention_task(a, t / a->n_kv_heads, (int)(t % a->n_kv_heads), scores); \
     }
 
 static void attention_worker(void *ctx, int ith, int nth) { ATTENTION_WORKER_BODY }

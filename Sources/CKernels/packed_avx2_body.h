@@ -70,7 +70,7 @@ static inline __attribute__((always_inline)) CK_PH_TARGET void CK_PH(packed_half
                 }
             }
             acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw, _mm256_set1_ps(a->d)), acc[r]);
-            if (!SIGNED_Q8) acc[r] = _mm256_fmadd_ps(mw, _mm256_set1_ps(a->s), acc[r]);
+            if (!SIGNED_Q8) acc[r] = _mm256_fmadd_ps(mw, _mm256_set1_ps(HAS_M && !S32 ? a->s_q8_1 : a->s), acc[r]);
         }
     }
     for (int r = 0; r < NR; r++) _mm256_storeu_ps(y + r * ldy + 8 * half, acc[r]);

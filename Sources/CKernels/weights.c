@@ -173,7 +173,7 @@ void ck_packed_kernel_portable(const ck_packed_view *pv, int64_t g, const ck_blo
                 }
                 float d = packed_scale(pv, dd, b * 16 + c);
                 acc[c] += d * a[b].d * (float)isum;
-                acc[c] += (mm ? packed_scale(pv, mm, b * 16 + c) : pv->implied_m * d) * a[b].s;
+                acc[c] += mm ? packed_scale(pv, mm, b * 16 + c) * (pv->scale_f32 ? a[b].s : a[b].s_q8_1) : pv->implied_m * d * a[b].s;
             }
         }
         for (int c = 0; c < 16; c++) y[r * ldy + c] = acc[c];

@@ -28,9 +28,9 @@ import Testing
 
     @Test func stepZeroLogProbabilitiesMatchLlamaCpp() throws {
         let m = try ForwardFixture.load()
-        // f32 KV, as `sluice serve` runs by default; the f16 pool moves the
-        // chosen token's log-probability up to 0.17 nats on these prompts.
-        let runner = try ForwardFixture.runner(m, storage: .f32)
+        // f16 KV: llama.cpp's cache type, with its flash-attention rounding
+        // (ck_attention); it lands closer to llama.cpp than the f32 cache.
+        let runner = try ForwardFixture.runner(m, storage: .f16)
         var worst = 0.0
         for (slot, c) in m.reference.items.enumerated() {
             let tokens = m.tokenizer.encode(c.prompt).map(Int32.init)
@@ -53,6 +53,29 @@ import Testing
             #expect(argmax(rows[0]) == c.tokens[0], "\(c.prompt)")
         }
         print("step-0 worst |logprob - llama.cpp| = \(worst)")
+        try printStepZeroFidelity(m, storage: .f32)
+        try printStepZeroFidelity(m, storage: .f16)
+    }
+
+    /// Measurement only (no expectations): per prompt, the worst step-0
+    /// |Δlogprob| over llama.cpp's top alternatives and the chosen token's.
+    private func printStepZeroFidelity(_ m: ForwardFixture.Loaded, storage: KVCachePool.Storage) throws {
+        let runner = try ForwardFixture.runner(m, storage: storage)
+        var worst = 0.0, worstChosen = 0.0
+        for (slot, c) in m.reference.items.enumerated() {
+            let tokens = m.tokenizer.encode(c.prompt).map(Int32.init)
+            let rows = try runner.forward(ForwardBatch(chunks: [
+                .init(sequenceID: slot, tokens: tokens, startPosition: 0,
+                      blockTable: ForwardFixture.blocks(slot: slot, count: 8)),
+            ]))
+            let lp = logSoftmax(rows[0])
+            let w = c.top[0].prefix(5).map { abs(lp[$0.0] - $0.1) }.max() ?? 0
+            let chosen = c.top[0].first(where: { $0.0 == c.tokens[0] }).map { abs(lp[$0.0] - $0.1) } ?? 0
+            worst = max(worst, w)
+            worstChosen = max(worstChosen, chosen)
+            print("step0 \(storage) \(c.prompt.debugDescription): top5 worst \(w), chosen \(chosen)")
+        }
+        print("step0 \(storage) overall: top5 worst \(worst), chosen worst \(worstChosen)")
     }
 
     @Test func greedyContinuationsMatchLlamaCppUntilNearTie() throws {
@@ -60,9 +83,14 @@ import Testing
         let runner = try ForwardFixture.runner(m)
         let items = m.reference.items
         let prompts = items.map { m.tokenizer.encode($0.prompt).map(Int32.init) }
-        let steps = items.map(\.comparable).max() ?? 0
+        // All reference steps are generated so the report shows where each
+        // prompt first diverges; only the comparable prefix is asserted.
+        let steps = items.map(\.tokens.count).max() ?? 0
         let outputs = try greedyBatch(runner, prompts: prompts, slots: Array(items.indices), steps: steps)
         for (c, out) in zip(items, outputs) {
+            let diverges = Array(zip(out, c.tokens)).firstIndex(where: { $0.0 != $0.1 }) ?? min(out.count, c.tokens.count)
+            let tie = c.top.firstIndex(where: { $0.count >= 2 && $0[0].1 - $0[1].1 < 0.1 }) ?? c.top.count
+            print("greedy \(c.prompt.debugDescription): first divergence \(diverges), first 0.1 near tie \(tie)")
             #expect(Array(out.prefix(c.comparable)) == Array(c.tokens.prefix(c.comparable)),
                     "\(c.prompt): compared \(c.comparable) steps")
         }

@@ -101,8 +101,10 @@ enum KernelReference {
     }
 
     /// y[r][o] in f64 from golden dequantized weights, plus a bound on the error that
-    /// 8-bit block quantization of x may add: sum_i |w_i| * amax(block of i) / 254
-    /// (round-to-nearest error of a 127-step scale), and float rounding slack.
+    /// 8-bit block quantization of x may add: sum_i |w_i| * amax(block of i) * (1/254 + 1/2048)
+    /// (round-to-nearest error of a 127-step scale, plus 127 steps of the f16
+    /// rounding of the stored scale, half an ulp = 2^-11 relative, as ggml
+    /// stores it), and float rounding slack.
     static func matmul(weights: [Float], nOut: Int, nIn: Int, x: [Float], nRows: Int,
                        quantizedActivations: Bool) -> (y: [Double], tolerance: [Double]) {
         var y = [Double](repeating: 0, count: nRows * nOut)
@@ -117,7 +119,7 @@ enum KernelReference {
                     let w = Double(weights[o * nIn + i])
                     sum += w * Double(xr[i])
                     mag += abs(w * Double(xr[i]))
-                    quantErr += abs(w) * blockMax[i / 32] / 254
+                    quantErr += abs(w) * blockMax[i / 32] * (1.0 / 254 + 1.0 / 2048)
                 }
                 y[r * nOut + o] = sum
                 tol[r * nOut + o] = (quantizedActivations ? quantErr * 1.01 : 0) + 2e-5 * mag + 1e-6

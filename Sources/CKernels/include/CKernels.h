@@ -121,10 +121,14 @@ void ck_force_vnni(int enabled);
 
 /// One block of 32 activations quantized to int8: x[i] ~= d * q[i];
 /// s = d * sum(q) (used by weight types with an offset/min term).
+/// s_q8_1 is ggml's block_q8_1 sum, fp16(d_f32 * sum(q)) with the unrounded
+/// scale, used only for Q4_1's min term so Q4_1 rounds as llama.cpp does;
+/// the implied offsets (Q4_0's -8d, packed Q8_0's +128) need the exact s.
 typedef struct {
     float d;
     float s;
     int8_t q[32];
+    float s_q8_1;
 } ck_block_q8;
 
 /// Quantizes n floats (multiple of 32) into n/32 blocks (round to nearest, |q| <= 127).
