@@ -28,6 +28,7 @@ CK_INLINE CK_T2 int hsum8i(__m256i v) {
 // reciprocal, round half to even), so both produce identical blocks.
 CK_T2 void ck_quantize_row_q8_avx2(const float *x, ck_block_q8 *dst, int64_t n) {
     const __m256 sign = _mm256_set1_ps(-0.0f);
+    const int llama = ck_q8_llama_rounding();
     for (int64_t b = 0; b < n / CK_QK; b++) {
         const float *v = x + b * CK_QK;
         __m256 x0 = _mm256_loadu_ps(v), x1 = _mm256_loadu_ps(v + 8), x2 = _mm256_loadu_ps(v + 16), x3 = _mm256_loadu_ps(v + 24);
@@ -38,7 +39,6 @@ CK_T2 void ck_quantize_row_q8_avx2(const float *x, ck_block_q8 *dst, int64_t n) 
         m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
         float amax = _mm_cvtss_f32(m4);
         float d = amax / 127.0f;
-        const int llama = ck_q8_llama_rounding();
         float id = amax == 0.0f ? 0.0f : llama ? 127.0f / amax : 1.0f / d;
         __m256 vid = _mm256_set1_ps(id);
 #define rnd (_MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)

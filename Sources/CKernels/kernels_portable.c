@@ -5,6 +5,7 @@
 #include <math.h>
 
 void ck_quantize_row_q8_portable(const float *x, ck_block_q8 *dst, int64_t n) {
+    const int llama = ck_q8_llama_rounding();
     for (int64_t b = 0; b < n / CK_QK; b++) {
         const float *v = x + b * CK_QK;
         float amax = 0.0f;
@@ -12,7 +13,6 @@ void ck_quantize_row_q8_portable(const float *x, ck_block_q8 *dst, int64_t n) {
         // As ggml's x86 quantize_row_q8_0/q8_1: the f32 d = amax/127 scales
         // (id = 127/amax) and the stored d is rounded to f16.
         float d = amax / 127.0f;
-        const int llama = ck_q8_llama_rounding();
         float id = amax == 0.0f ? 0.0f : llama ? 127.0f / amax : 1.0f / d;
         int sum = 0;
         for (int j = 0; j < CK_QK; j++) {
