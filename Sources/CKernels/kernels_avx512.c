@@ -128,6 +128,23 @@ CK_INLINE CK_T512 void kernel_bw(const ck_packed_view *pv, int64_t g, const ck_b
     for (int r = 0; r < NR; r++) _mm512_storeu_ps(y + r * ldy, acc[r]);
 }
 
+// MARK: llama.cpp-identical rounding (Q4_0, Q4_1, Q8_0): packed_lanes_avx512.h
+
+#define CK_LN_SUFFIX vnni
+#define CK_LN_TARGET CK_T512V
+#define CK_LN_VNNI 1
+#include "packed_lanes_avx512.h"
+#undef CK_LN_SUFFIX
+#undef CK_LN_TARGET
+#undef CK_LN_VNNI
+#define CK_LN_SUFFIX bw
+#define CK_LN_TARGET CK_T512
+#define CK_LN_VNNI 0
+#include "packed_lanes_avx512.h"
+#undef CK_LN_SUFFIX
+#undef CK_LN_TARGET
+#undef CK_LN_VNNI
+
 // MARK: Entry points: specialise on rows (1..8) and format at compile time.
 
 #define CK_ROW_CASES(FN, ...)                                          \
@@ -144,27 +161,27 @@ CK_INLINE CK_T512 void kernel_bw(const ck_packed_view *pv, int64_t g, const ck_b
 
 CK_T512V void ck_packed_kernel_avx512_vnni(const ck_packed_view *pv, int64_t g, const ck_block_q8 *xq, int nr,
                                            float *y, int64_t ldy) {
-    if (pv->kind == CK_PACK_Q8) {
-        CK_ROW_CASES(kernel_vnni, 0, 0, 0)
-    } else if (pv->scale_f32) {
+    if (pv->scale_f32) {
         CK_ROW_CASES(kernel_vnni, 1, 1, 1)
+    } else if (pv->kind == CK_PACK_Q8) {
+        kernel_lanes_rows_vnni(pv, g, xq, nr, y, ldy, 0, 0);
     } else if (pv->has_m) {
-        CK_ROW_CASES(kernel_vnni, 1, 1, 0)
+        kernel_lanes_rows_vnni(pv, g, xq, nr, y, ldy, 1, 1);
     } else {
-        CK_ROW_CASES(kernel_vnni, 1, 0, 0)
+        kernel_lanes_rows_vnni(pv, g, xq, nr, y, ldy, 1, 0);
     }
 }
 
 CK_T512 void ck_packed_kernel_avx512(const ck_packed_view *pv, int64_t g, const ck_block_q8 *xq, int nr,
                                      float *y, int64_t ldy) {
-    if (pv->kind == CK_PACK_Q8) {
-        CK_ROW_CASES(kernel_bw, 0, 0, 0)
-    } else if (pv->scale_f32) {
+    if (pv->scale_f32) {
         CK_ROW_CASES(kernel_bw, 1, 1, 1)
+    } else if (pv->kind == CK_PACK_Q8) {
+        kernel_lanes_rows_bw(pv, g, xq, nr, y, ldy, 0, 0);
     } else if (pv->has_m) {
-        CK_ROW_CASES(kernel_bw, 1, 1, 0)
+        kernel_lanes_rows_bw(pv, g, xq, nr, y, ldy, 1, 1);
     } else {
-        CK_ROW_CASES(kernel_bw, 1, 0, 0)
+        kernel_lanes_rows_bw(pv, g, xq, nr, y, ldy, 1, 0);
     }
 }
 

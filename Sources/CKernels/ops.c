@@ -1,5 +1,6 @@
 // Forward-pass operations other than the weight matmuls. See ck_ops.h.
 #include "ck_ops.h"
+#include "CKernels.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -19,51 +20,123 @@ static int ck_flash_f16_enabled(void) {
     return v;
 }
 
+
+
 void ck_rmsnorm(const float *x, const float *weight, float *y, int64_t n_rows, int64_t n, float eps) {
     for (int64_t r = 0; r < n_rows; r++) {
         const float *xr = x + r * n;
         float *yr = y + r * n;
-        float ss = 0.0f;
+        // As ggml's rms_norm: float squares summed in double, the mean
+        // rounded to float, so the result is bit-identical to llama.cpp's.
+        double ss = 0.0;
         for (int64_t i = 0; i < n; i++) {
-            ss += xr[i] * xr[i];
+            ss += (double)(xr[i] * xr[i]);
         }
-        const float scale = 1.0f / sqrtf(ss / (float)n + eps);
+        const float mean = (float)(ss / (double)n);
+        const float scale = 1.0f / sqrtf(mean + eps);
         for (int64_t i = 0; i < n; i++) yr[i] = xr[i] * scale * weight[i];
     }
 }
 
 void ck_rope(float *x, const int32_t *positions, int64_t n_rows, int n_heads, int head_dim, int n_rot,
              float freq_base) {
-    // theta_i = pos * base^(-2i/n_rot); computed in double like ggml's cache
-    // of sin/cos would drift less over long positions.
+    // theta_i = pos * base^(-2i/n_rot), computed as ggml's rope cache does
+    // (float powf, then theta *= theta_scale pair by pair, cosf/sinf) and
+    // rotated with the same fused multiply-adds GCC emits for ggml's
+    // rotate_pairs, so Q and K are bit-identical to llama.cpp's.
     const int half = n_rot / 2;
-    float inv_freq[half > 0 ? half : 1];
-    for (int i = 0; i < half; i++) inv_freq[i] = (float)pow((double)freq_base, -2.0 * i / (double)n_rot);
+    const float theta_scale = powf(freq_base, -2.0f / (float)n_rot);
     float cs[half > 0 ? half : 1], sn[half > 0 ? half : 1];
     for (int64_t r = 0; r < n_rows; r++) {
-        const float pos = (float)positions[r];
+        float theta = (float)positions[r];
         for (int i = 0; i < half; i++) {
-            const float theta = pos * inv_freq[i];
             cs[i] = cosf(theta);
             sn[i] = sinf(theta);
+            theta *= theta_scale;
         }
         float *row = x + r * (int64_t)n_heads * head_dim;
         for (int h = 0; h < n_heads; h++) {
             float *v = row + (int64_t)h * head_dim;
             for (int i = 0; i < half; i++) {
                 const float a = v[2 * i], b = v[2 * i + 1];
-                v[2 * i] = a * cs[i] - b * sn[i];
-                v[2 * i + 1] = a * sn[i] + b * cs[i];
+                const float b_sin = b * sn[i];
+                const float b_cos = b * cs[i];
+                v[2 * i] = fmaf(a, cs[i], -b_sin);
+                v[2 * i + 1] = fmaf(a, sn[i], b_cos);
             }
         }
     }
 }
 
-void ck_silu_mul(float *gate, const float *up, int64_t n) {
+// SwiGLU as ggml_vec_swiglu_f32 computes it on x86 (vec.h ggml_v_silu):
+// silu(x) = x / (1 + e^-x) with ggml's polynomial e^x (ARM optimized-routines
+// style: n = round(x/ln2), b = x - n*ln2 in two fused steps, a degree-5
+// polynomial, scaled by 2^n; |n| > 192 saturates to 0 or inf), times up.
+// Elementwise, so any vector width gives llama.cpp's exact bits.
+#define CK_EXPF_BODY(FMA, MUL, SUB, SET1)                                                          \
+    const V r = SET1(0x1.8p23f);                                                                    \
+    const V z = FMA(x, SET1(0x1.715476p+0f), r);                                                    \
+    const V n = SUB(z, r);                                                                          \
+    const V b = FMA(SUB(SET1(0.0f), n), SET1(0x1.7f7d1cp-20f),                                      \
+                    FMA(SUB(SET1(0.0f), n), SET1(0x1.62e4p-1f), x));                                \
+    const V u = MUL(b, b);                                                                          \
+    const V j = FMA(FMA(FMA(SET1(0x1.0e4020p-7f), b, SET1(0x1.573e2ep-5f)), u,                      \
+                        FMA(SET1(0x1.555e66p-3f), b, SET1(0x1.fffdb6p-2f))),                        \
+                    u, FMA(SET1(0x1.ffffecp-1f), b, SET1(1.0f)));
+
+static inline float ggml_expf_portable(float x) {
+    typedef float V;
+#define P_FMA(a, b, c) fmaf(a, b, c)
+#define P_MUL(a, b) ((a) * (b))
+#define P_SUB(a, b) ((a) - (b))
+#define P_SET1(a) (a)
+    CK_EXPF_BODY(P_FMA, P_MUL, P_SUB, P_SET1)
+#undef P_FMA
+#undef P_MUL
+#undef P_SUB
+#undef P_SET1
+    if (fabsf(n) > 192.0f) return n <= 0.0f ? 0.0f : INFINITY;
+    return ldexpf(j, (int)n);
+}
+
+static void silu_mul_portable(float *gate, const float *up, int64_t n) {
     for (int64_t i = 0; i < n; i++) {
         const float g = gate[i];
-        gate[i] = g / (1.0f + expf(-g)) * up[i];
+        gate[i] = g / (1.0f + ggml_expf_portable(0.0f - g)) * up[i];
     }
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+__attribute__((target("avx2,fma"))) static void silu_mul_avx2(float *gate, const float *up, int64_t count) {
+    typedef __m256 V;
+    int64_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        const V g = _mm256_loadu_ps(gate + i);
+        const V x = _mm256_sub_ps(_mm256_setzero_ps(), g);
+        CK_EXPF_BODY(_mm256_fmadd_ps, _mm256_mul_ps, _mm256_sub_ps, _mm256_set1_ps)
+        // 2^n exactly (|n| <= 126), else ggml's saturation; scalar fallback keeps it simple.
+        const V big = _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), n), _mm256_set1_ps(126.0f), _CMP_GT_OQ);
+        if (_mm256_movemask_ps(big)) {
+            for (int64_t k = i; k < i + 8; k++) gate[k] = gate[k] / (1.0f + ggml_expf_portable(0.0f - gate[k])) * up[k];
+            continue;
+        }
+        const V pow2n = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23));
+        const V e = _mm256_mul_ps(j, pow2n);
+        _mm256_storeu_ps(gate + i, _mm256_mul_ps(_mm256_div_ps(g, _mm256_add_ps(_mm256_set1_ps(1.0f), e)), _mm256_loadu_ps(up + i)));
+    }
+    silu_mul_portable(gate + i, up + i, count - i);
+}
+#endif
+
+void ck_silu_mul(float *gate, const float *up, int64_t n) {
+#if defined(__x86_64__)
+    if (ck_cpu_level() >= 1) {
+        silu_mul_avx2(gate, up, n);
+        return;
+    }
+#endif
+    silu_mul_portable(gate, up, n);
 }
 
 void ck_add(float *y, const float *x, int64_t n) {
@@ -133,6 +206,26 @@ static inline float dot_f32(const float *a, const float *b, int n) {
 }
 
 
+// ggml_vec_dot_f16 as llama.cpp's AVX-512 build runs it (simd-mappings.h,
+// F16 via F32x16): per 64-element step, 4 vectors of 16 fused products
+// accumulated across steps; then v0+=v2, v1+=v3, v0+=v1 and GCC's
+// _mm512_reduce_add_ps (halves: 16->8->4, then (m0+m2)+(m1+m3)); leftovers
+// added in double. The same order gives the same bits on any ISA.
+static inline __attribute__((always_inline)) float dot_f16_like_ggml(const float *x, const float *y, int n) {
+    float v[4][16] = {{0}};
+    const int np = n & ~63;
+    for (int i = 0; i < np; i += 64)
+        for (int j = 0; j < 4; j++)
+            for (int l = 0; l < 16; l++) v[j][l] = fmaf(x[i + 16 * j + l], y[i + 16 * j + l], v[j][l]);
+    float a[16], b[8], c[4];
+    for (int l = 0; l < 16; l++) a[l] = (v[0][l] + v[2][l]) + (v[1][l] + v[3][l]);
+    for (int l = 0; l < 8; l++) b[l] = a[8 + l] + a[l];
+    for (int l = 0; l < 4; l++) c[l] = b[4 + l] + b[l];
+    double sum = (double)((c[0] + c[2]) + (c[1] + c[3]));
+    for (int i = np; i < n; i++) sum += (double)(x[i] * y[i]);
+    return (float)sum;
+}
+
 // f16 KV: llama.cpp's CPU flash attention (ggml_compute_forward_flash_attn_ext_f16
 // with an f16 cache, on by default in llama-server) so our logits round as
 // its do: Q is rounded to f16 before the Q.K dot (accumulated in f32), the
@@ -165,7 +258,7 @@ static inline __attribute__((always_inline)) void attention_task_flash_f16(const
         const _Float16 *v16 = (const _Float16 *)a->v_cache + off;
         for (int i = 0; i < hd; i++) row[i] = (float)k16[i];
         float s[group];
-        for (int h = 0; h < group; h++) s[h] = dot_f32(qh + h * hd, row, hd) * a->scale;
+        for (int h = 0; h < group; h++) s[h] = dot_f16_like_ggml(qh + h * hd, row, hd) * a->scale;
         for (int i = 0; i < hd; i++) row[i] = (float)v16[i];
         for (int h = 0; h < group; h++) {
             float *o = acc + h * hd;
@@ -179,7 +272,7 @@ static inline __attribute__((always_inline)) void attention_task_flash_f16(const
                 vs = expf(s[h] - m[h]);
             }
             for (int i = 0; i < hd; i++) o[i] = (float)(_Float16)fmaf(row[i], vs, o[i]);
-            sum[h] = sum[h] * ms + vs;
+            sum[h] = fmaf(sum[h], ms, vs);  // GCC contracts ggml's S = S*ms + vs
         }
     }
     for (int h = 0; h < group; h++) {

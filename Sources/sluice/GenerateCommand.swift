@@ -31,10 +31,14 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Worker threads (0 = one per CPU).")
     var threads: Int = 0
 
+    @Option(help: "KV cache element type: f16 (llama.cpp's default and rounding) or f32.")
+    var kvCacheType: String = "f16"
+
     func validate() throws {
         guard maxTokens > 0 else { throw ValidationError("--max-tokens must be positive") }
         guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be >= 0") }
         guard threads >= 0 else { throw ValidationError("--threads must be >= 0") }
+        guard kvCacheType == "f16" || kvCacheType == "f32" else { throw ValidationError("--kv-cache-type must be f16 or f32") }
     }
 
     func run() throws {
@@ -55,7 +59,8 @@ struct GenerateCommand: ParsableCommand {
 
         let blockSize = 16
         let blocks = (total + blockSize - 1) / blockSize
-        let kv = try KVCachePool(config: weights.config, blockCount: blocks, blockSize: blockSize)
+        let kv = try KVCachePool(config: weights.config, blockCount: blocks, blockSize: blockSize,
+                                 storage: kvCacheType == "f16" ? .f16 : .f32)
         let runner = try ModelRunner(weights: weights, kvCache: kv, threads: threads, maxBatchTokens: 512,
                                      maxLogitRows: 1)
         let table = (0..<blocks).map { Int32($0) }
