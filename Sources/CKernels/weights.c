@@ -2,6 +2,7 @@
 // repacked at load into the x16-interleaved layout of packed.h; other types
 // keep a private GGUF-layout copy and run through ck_matmul's kernels.
 #include "packed.h"
+#include <math.h>
 #include <stdlib.h>
 
 static int pack_kind(int wtype) {
@@ -149,10 +150,53 @@ static float packed_scale(const ck_packed_view *pv, const uint8_t *base, int64_t
     return ck_read_f16(base + 2 * i);
 }
 
+// llama.cpp-identical rounding for Q4_0, Q4_1 and Q8_0 (ggml's x86 dot
+// products): per output 8 float lanes, lane k accumulating
+// fmaf(d_w*d_a, exact int dot of elements 4k..4k+3) over the blocks, summed
+// ((l4+l0)+(l6+l2))+((l5+l1)+(l7+l3)); Q4_1 adds fmaf(m_w, s_a, summs) after.
+// Defines the results the SIMD lane kernels must reproduce bit for bit.
+static void packed_lanes_portable(const ck_packed_view *pv, int64_t g, const ck_block_q8 *xq, int nr, float *y,
+                                  int64_t ldy) {
+    const uint8_t *qs = ck_packed_qs(pv, g);
+    const uint8_t *dd = ck_packed_d(pv, g);
+    const uint8_t *mm = pv->has_m ? ck_packed_m(pv, g) : NULL;
+    const int q4_offset = pv->kind == CK_PACK_Q4 && !pv->has_m ? 8 : 0;  // Q4_0 weights are q - 8
+    for (int r = 0; r < nr; r++) {
+        const ck_block_q8 *a = xq + r * pv->nb;
+        for (int c = 0; c < 16; c++) {
+            float lane[8] = {0}, summs = 0.0f;
+            for (int64_t b = 0; b < pv->nb; b++) {
+                const float dwa = ck_read_f16(dd + 2 * (b * 16 + c)) * a[b].d;
+                for (int k = 0; k < 8; k++) {
+                    int l = 0;
+                    for (int t = 0; t < 4; t++) {
+                        int w;
+                        if (pv->kind == CK_PACK_Q4) {
+                            uint8_t v = qs[b * 256 + 64 * (k / 2) + 4 * c + t];
+                            w = ((k & 1) ? v >> 4 : v & 15) - q4_offset;
+                        } else {
+                            w = (int)qs[b * 512 + 64 * k + 4 * c + t] - 128;
+                        }
+                        l += w * a[b].q[4 * k + t];
+                    }
+                    lane[k] = fmaf(dwa, (float)l, lane[k]);
+                }
+                if (mm) summs = fmaf(ck_read_f16(mm + 2 * (b * 16 + c)), a[b].s_q8_1, summs);
+            }
+            float t = ((lane[4] + lane[0]) + (lane[6] + lane[2])) + ((lane[5] + lane[1]) + (lane[7] + lane[3]));
+            y[r * ldy + c] = mm ? t + summs : t;
+        }
+    }
+}
+
 void ck_packed_kernel_portable(const ck_packed_view *pv, int64_t g, const ck_block_q8 *xq, int nr, float *y, int64_t ldy) {
     const uint8_t *qs = ck_packed_qs(pv, g);
     const uint8_t *dd = ck_packed_d(pv, g);
     const uint8_t *mm = pv->has_m ? ck_packed_m(pv, g) : NULL;
+    if (!pv->scale_f32) {
+        packed_lanes_portable(pv, g, xq, nr, y, ldy);
+        return;
+    }
     for (int r = 0; r < nr; r++) {
         float acc[16] = {0};
         const ck_block_q8 *a = xq + r * pv->nb;

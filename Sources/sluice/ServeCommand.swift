@@ -76,7 +76,7 @@ struct ServeCommand: AsyncParsableCommand {
     var weights: String?
     @Option(help: "Threads that sample a step's logit rows in parallel (default 1: the engine thread).")
     var samplingThreads: Int?
-    @Option(help: "KV cache element type: f32 or f16 (half the memory) (default f32).")
+    @Option(help: "KV cache element type: f16 (llama.cpp's default; its flash-attention rounding, so greedy output matches llama.cpp) or f32 (default f16).")
     var kvCacheType: String?
     @OptionGroup(title: "Keys, limits, store and cache")
     var keys: KeysServeOptions

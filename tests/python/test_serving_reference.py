@@ -4,8 +4,9 @@ tokenizer are exact).
 
 Near tie, as shared/reference/README.md defines it: the reference's top two within 0.1 nats. The
 chat section records no per-step logprobs, so the check is made on our side: where the texts part,
-llama.cpp's token must be our runner-up, at most NEAR_TIE nats below our choice. NEAR_TIE is 0.15,
-the README's tolerance for logprob drift between fp32 GEMM and 8-bit-activation arithmetic."""
+llama.cpp's token must be our runner-up, at most NEAR_TIE nats below our choice. The server runs
+with its default f16 KV cache, whose arithmetic is llama.cpp's bit for bit, so in practice the
+texts are identical."""
 from __future__ import annotations
 
 import json
@@ -17,7 +18,7 @@ from openai_tap import client, llm_server, model_id, tap  # noqa: F401  (fixture
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 REFERENCE = os.path.join(ROOT, "Tests", "SluiceEngineTests", "Fixtures", "smollm2-135m-q4_1.llamacpp.json")
-NEAR_TIE = 0.15
+NEAR_TIE = 0.1
 
 
 def reference_chats():

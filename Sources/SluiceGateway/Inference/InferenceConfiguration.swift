@@ -29,7 +29,7 @@ public struct InferenceConfiguration: Sendable, Hashable {
     /// reference conversations (tests/python/test_serving_reference.py, engine at cdefa94) the f32
     /// pool stays within a 0.15-nat near tie of llama.cpp's greedy output, the f16 pool does not
     /// (0.27 nats at the first difference of the "cats" conversation).
-    public var kvCacheFloat32 = true
+    public var kvCacheFloat32 = false
 
     public init() {}
 
