@@ -84,7 +84,7 @@ void ck_rope(float *x, const int32_t *positions, int64_t n_rows, int n_heads, in
                         FMA(SET1(0x1.555e66p-3f), b, SET1(0x1.fffdb6p-2f))),                        \
                     u, FMA(SET1(0x1.ffffecp-1f), b, SET1(1.0f)));
 
-static inline float ggml_expf_portable(float x) {
+static inline __attribute__((always_inline)) float ggml_expf_portable(float x) {
     typedef float V;
 #define P_FMA(a, b, c) fmaf(a, b, c)
 #define P_MUL(a, b) ((a) * (b))
@@ -226,6 +226,88 @@ static inline __attribute__((always_inline)) float dot_f16_like_ggml(const float
     return (float)sum;
 }
 
+// f16 KV, rows of a prompt chunk of 64+ tokens: llama.cpp's tiled flash
+// attention (ggml_compute_forward_flash_attn_ext_tiled, taken when a ubatch
+// has >= GGML_FA_TILE_Q = 64 query rows). Per 64-position KV tile: Q stays
+// f32, each score is a sequential fma chain over head_dim (simd_gemm), scaled;
+// masked positions are -inf; the running max M and sum S update once per tile
+// (S rescaled by libm expf, the tile's weights by ggml's polynomial expf,
+// summed 16 at a time with _mm512_reduce_add_ps into a double); values are
+// accumulated in f32, one fma per position in order; finally times 1/S.
+enum { CK_FA_TILE = 64 };
+
+static inline __attribute__((always_inline)) float reduce16_like_gcc(const float *v) {
+    float b[8], c[4];
+    for (int l = 0; l < 8; l++) b[l] = v[8 + l] + v[l];
+    for (int l = 0; l < 4; l++) c[l] = b[4 + l] + b[l];
+    return (c[0] + c[2]) + (c[1] + c[3]);
+}
+
+static inline __attribute__((always_inline)) void attention_task_tiled_f16(const ck_attention_args *a, int64_t r, int g) {
+    const int group = a->n_heads / a->n_kv_heads;
+    const int hd = a->head_dim;
+    const int32_t n_pos = a->positions[r] + 1;
+    const int32_t *table = a->block_tables + a->table_offsets[r];
+    for (int h = 0; h < group; h++) {
+        const float *q = a->q + r * (int64_t)a->n_heads * hd + (int64_t)(g * group + h) * hd;
+        float *out = a->out + r * (int64_t)a->n_heads * hd + (int64_t)(g * group + h) * hd;
+        float acc[hd], kq[CK_FA_TILE];
+        float M = -INFINITY, S = 0.0f;
+        for (int i = 0; i < hd; i++) acc[i] = 0.0f;
+        for (int32_t t0 = 0; t0 < n_pos; t0 += CK_FA_TILE) {
+            float tile_max = -INFINITY;
+            for (int tk = 0; tk < CK_FA_TILE; tk++) {
+                const int32_t p = t0 + tk;
+                if (p >= n_pos) {
+                    kq[tk] = -INFINITY;
+                    continue;
+                }
+                const int64_t block = table[p / a->block_size];
+                const _Float16 *k16 = (const _Float16 *)a->k_cache +
+                                      ((block * a->n_kv_heads + g) * a->block_size + p % a->block_size) * hd;
+                float d = 0.0f;
+                for (int i = 0; i < hd; i++) d = fmaf(q[i], (float)k16[i], d);
+                kq[tk] = d * a->scale;
+                tile_max = fmaxf(tile_max, kq[tk]);
+            }
+            const float m_new = fmaxf(M, tile_max);
+            if (m_new > M) {
+                const float ms = expf(M - m_new);
+                for (int i = 0; i < hd; i++) acc[i] *= ms;
+                S *= ms;
+            }
+            M = m_new;
+            double tile_sum = 0.0;
+            for (int c = 0; c < CK_FA_TILE; c += 16) {
+                for (int i = c; i < c + 16; i++) kq[i] = ggml_expf_portable(kq[i] - m_new);
+                tile_sum += (double)reduce16_like_gcc(kq + c);
+            }
+            S = (float)((double)S + tile_sum);
+            const int valid = n_pos - t0 < CK_FA_TILE ? n_pos - t0 : CK_FA_TILE;
+            for (int tk = 0; tk < valid; tk++) {
+                const int32_t p = t0 + tk;
+                const int64_t block = table[p / a->block_size];
+                const _Float16 *v16 = (const _Float16 *)a->v_cache +
+                                      ((block * a->n_kv_heads + g) * a->block_size + p % a->block_size) * hd;
+                for (int i = 0; i < hd; i++) acc[i] = fmaf((float)v16[i], kq[tk], acc[i]);
+            }
+        }
+        const float inv = S == 0.0f ? 0.0f : 1.0f / S;
+        for (int i = 0; i < hd; i++) out[i] = acc[i] * inv;
+    }
+}
+
+/// True when row r belongs to a chunk of at least CK_FA_TILE rows (rows of one
+/// chunk are contiguous and share a block-table offset), where llama.cpp
+/// switches to its tiled flash attention.
+static inline int attention_row_in_long_chunk(const ck_attention_args *a, int64_t r) {
+    const int32_t off = a->table_offsets[r];
+    int64_t lo = r, hi = r;
+    while (lo > 0 && r - lo < CK_FA_TILE && a->table_offsets[lo - 1] == off) lo--;
+    while (hi + 1 < a->n_rows && hi - lo + 1 < CK_FA_TILE && a->table_offsets[hi + 1] == off) hi++;
+    return hi - lo + 1 >= CK_FA_TILE;
+}
+
 // f16 KV: llama.cpp's CPU flash attention (ggml_compute_forward_flash_attn_ext_f16
 // with an f16 cache, on by default in llama-server) so our logits round as
 // its do: Q is rounded to f16 before the Q.K dot (accumulated in f32), the
@@ -350,7 +432,9 @@ static inline __attribute__((always_inline)) void attention_task(const ck_attent
         const int64_t t = atomic_fetch_add(&run->next, 1);                      \
         if (t >= n_tasks) break;                                                \
         if (a->kv_f16 && ck_flash_f16_enabled())                                \
-            attention_task_flash_f16(a, t / a->n_kv_heads, (int)(t % a->n_kv_heads)); \
+            (attention_row_in_long_chunk(a, t / a->n_kv_heads)                  \
+                 ? attention_task_tiled_f16(a, t / a->n_kv_heads, (int)(t % a->n_kv_heads)) \
+                 : attention_task_flash_f16(a, t / a->n_kv_heads, (int)(t % a->n_kv_heads))); \
         else                                                                    \
             attention_task(a, t / a->n_kv_heads, (int)(t % a->n_kv_heads), scores); \
     }
