@@ -243,57 +243,105 @@ static inline __attribute__((always_inline)) float reduce16_like_gcc(const float
     return (c[0] + c[2]) + (c[1] + c[3]);
 }
 
-static inline __attribute__((always_inline)) void attention_task_tiled_f16(const ck_attention_args *a, int64_t r, int g) {
+/// Tile weights: kq[i] = e^(kq[i] - m) with ggml's polynomial expf, returning
+/// their sum as ggml_vec_soft_max_f32 does on AVX-512 (16 at a time, GCC's
+/// _mm512_reduce_add_ps order, accumulated in double).
+typedef double (*ck_tile_softmax_fn)(float *kq, float m);
+
+static double tile_softmax_portable(float *kq, float m) {
+    double sum = 0.0;
+    for (int c = 0; c < CK_FA_TILE; c += 16) {
+        for (int i = c; i < c + 16; i++) kq[i] = ggml_expf_portable(kq[i] - m);
+        sum += (double)reduce16_like_gcc(kq + c);
+    }
+    return sum;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) static double tile_softmax_avx2(float *kq, float m) {
+    typedef __m256 V;
+    double sum = 0.0;
+    for (int c = 0; c < CK_FA_TILE; c += 16) {
+        for (int i = c; i < c + 16; i += 8) {
+            const V x = _mm256_sub_ps(_mm256_loadu_ps(kq + i), _mm256_set1_ps(m));
+            CK_EXPF_BODY(_mm256_fmadd_ps, _mm256_mul_ps, _mm256_sub_ps, _mm256_set1_ps)
+            const V big = _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), n), _mm256_set1_ps(126.0f), _CMP_GT_OQ);
+            if (_mm256_movemask_ps(big)) {  // masked (-inf) or extreme scores: the scalar form saturates like ggml
+                for (int k = i; k < i + 8; k++) kq[k] = ggml_expf_portable(kq[k] - m);
+                continue;
+            }
+            const V pow2n = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23));
+            _mm256_storeu_ps(kq + i, _mm256_mul_ps(j, pow2n));
+        }
+        sum += (double)reduce16_like_gcc(kq + c);
+    }
+    return sum;
+}
+#endif
+
+static inline __attribute__((always_inline)) void attention_task_tiled_f16(const ck_attention_args *a, int64_t r, int g,
+                                                                            ck_tile_softmax_fn tile_softmax) {
     const int group = a->n_heads / a->n_kv_heads;
     const int hd = a->head_dim;
     const int32_t n_pos = a->positions[r] + 1;
     const int32_t *table = a->block_tables + a->table_offsets[r];
+    const float *q = a->q + r * (int64_t)a->n_heads * hd + (int64_t)g * group * hd;
+    float *out = a->out + r * (int64_t)a->n_heads * hd + (int64_t)g * group * hd;
+    // kt: the tile's keys transposed [head_dim][64] as ggml packs them, so each
+    // score is its own sequential fma chain over head_dim, 64 chains side by side.
+    float kt[hd * CK_FA_TILE], kq[group][CK_FA_TILE], acc[group * hd], vrow[hd], M[group], S[group];
+    for (int i = 0; i < group * hd; i++) acc[i] = 0.0f;
     for (int h = 0; h < group; h++) {
-        const float *q = a->q + r * (int64_t)a->n_heads * hd + (int64_t)(g * group + h) * hd;
-        float *out = a->out + r * (int64_t)a->n_heads * hd + (int64_t)(g * group + h) * hd;
-        float acc[hd], kq[CK_FA_TILE];
-        float M = -INFINITY, S = 0.0f;
-        for (int i = 0; i < hd; i++) acc[i] = 0.0f;
-        for (int32_t t0 = 0; t0 < n_pos; t0 += CK_FA_TILE) {
+        M[h] = -INFINITY;
+        S[h] = 0.0f;
+    }
+    for (int32_t t0 = 0; t0 < n_pos; t0 += CK_FA_TILE) {
+        const int valid = n_pos - t0 < CK_FA_TILE ? n_pos - t0 : CK_FA_TILE;
+        for (int tk = 0; tk < CK_FA_TILE; tk++) {
+            if (tk >= valid) {
+                for (int d = 0; d < hd; d++) kt[d * CK_FA_TILE + tk] = 0.0f;
+                continue;
+            }
+            const int32_t p = t0 + tk;
+            const int64_t block = table[p / a->block_size];
+            const _Float16 *k16 = (const _Float16 *)a->k_cache +
+                                  ((block * a->n_kv_heads + g) * a->block_size + p % a->block_size) * hd;
+            for (int d = 0; d < hd; d++) kt[d * CK_FA_TILE + tk] = (float)k16[d];
+        }
+        for (int h = 0; h < group; h++) {
+            float *s = kq[h];
+            for (int tk = 0; tk < CK_FA_TILE; tk++) s[tk] = 0.0f;
+            for (int d = 0; d < hd; d++) {
+                const float qd = q[h * hd + d];
+                for (int tk = 0; tk < CK_FA_TILE; tk++) s[tk] = fmaf(qd, kt[d * CK_FA_TILE + tk], s[tk]);
+            }
             float tile_max = -INFINITY;
             for (int tk = 0; tk < CK_FA_TILE; tk++) {
-                const int32_t p = t0 + tk;
-                if (p >= n_pos) {
-                    kq[tk] = -INFINITY;
-                    continue;
-                }
-                const int64_t block = table[p / a->block_size];
-                const _Float16 *k16 = (const _Float16 *)a->k_cache +
-                                      ((block * a->n_kv_heads + g) * a->block_size + p % a->block_size) * hd;
-                float d = 0.0f;
-                for (int i = 0; i < hd; i++) d = fmaf(q[i], (float)k16[i], d);
-                kq[tk] = d * a->scale;
-                tile_max = fmaxf(tile_max, kq[tk]);
+                s[tk] = tk < valid ? s[tk] * a->scale : -INFINITY;
+                tile_max = fmaxf(tile_max, s[tk]);
             }
-            const float m_new = fmaxf(M, tile_max);
-            if (m_new > M) {
-                const float ms = expf(M - m_new);
-                for (int i = 0; i < hd; i++) acc[i] *= ms;
-                S *= ms;
+            const float m_new = fmaxf(M[h], tile_max);
+            if (m_new > M[h]) {
+                const float ms = expf(M[h] - m_new);
+                for (int i = 0; i < hd; i++) acc[h * hd + i] *= ms;
+                S[h] *= ms;
             }
-            M = m_new;
-            double tile_sum = 0.0;
-            for (int c = 0; c < CK_FA_TILE; c += 16) {
-                for (int i = c; i < c + 16; i++) kq[i] = ggml_expf_portable(kq[i] - m_new);
-                tile_sum += (double)reduce16_like_gcc(kq + c);
-            }
-            S = (float)((double)S + tile_sum);
-            const int valid = n_pos - t0 < CK_FA_TILE ? n_pos - t0 : CK_FA_TILE;
-            for (int tk = 0; tk < valid; tk++) {
-                const int32_t p = t0 + tk;
-                const int64_t block = table[p / a->block_size];
-                const _Float16 *v16 = (const _Float16 *)a->v_cache +
-                                      ((block * a->n_kv_heads + g) * a->block_size + p % a->block_size) * hd;
-                for (int i = 0; i < hd; i++) acc[i] = fmaf((float)v16[i], kq[tk], acc[i]);
-            }
+            M[h] = m_new;
+            S[h] = (float)((double)S[h] + tile_softmax(s, m_new));
         }
-        const float inv = S == 0.0f ? 0.0f : 1.0f / S;
-        for (int i = 0; i < hd; i++) out[i] = acc[i] * inv;
+        for (int tk = 0; tk < valid; tk++) {
+            const int32_t p = t0 + tk;
+            const int64_t block = table[p / a->block_size];
+            const _Float16 *v16 = (const _Float16 *)a->v_cache +
+                                  ((block * a->n_kv_heads + g) * a->block_size + p % a->block_size) * hd;
+            for (int i = 0; i < hd; i++) vrow[i] = (float)v16[i];
+            for (int h = 0; h < group; h++)
+                for (int i = 0; i < hd; i++) acc[h * hd + i] = fmaf(vrow[i], kq[h][tk], acc[h * hd + i]);
+        }
+    }
+    for (int h = 0; h < group; h++) {
+        const float inv = S[h] == 0.0f ? 0.0f : 1.0f / S[h];
+        for (int i = 0; i < hd; i++) out[h * hd + i] = acc[h * hd + i] * inv;
     }
 }
 
@@ -422,7 +470,7 @@ static inline __attribute__((always_inline)) void attention_task(const ck_attent
     }
 }
 
-#define ATTENTION_WORKER_BODY                                                   \
+#define ATTENTION_WORKER_BODY(TILE_SOFTMAX)                                     \
     (void)nth;                                                                  \
     attention_run *run = ctx;                                                   \
     const ck_attention_args *a = run->a;                                        \
@@ -433,17 +481,17 @@ static inline __attribute__((always_inline)) void attention_task(const ck_attent
         if (t >= n_tasks) break;                                                \
         if (a->kv_f16 && ck_flash_f16_enabled())                                \
             (attention_row_in_long_chunk(a, t / a->n_kv_heads)                  \
-                 ? attention_task_tiled_f16(a, t / a->n_kv_heads, (int)(t % a->n_kv_heads)) \
+                 ? attention_task_tiled_f16(a, t / a->n_kv_heads, (int)(t % a->n_kv_heads), TILE_SOFTMAX) \
                  : attention_task_flash_f16(a, t / a->n_kv_heads, (int)(t % a->n_kv_heads))); \
         else                                                                    \
             attention_task(a, t / a->n_kv_heads, (int)(t % a->n_kv_heads), scores); \
     }
 
-static void attention_worker(void *ctx, int ith, int nth) { ATTENTION_WORKER_BODY }
+static void attention_worker(void *ctx, int ith, int nth) { ATTENTION_WORKER_BODY(tile_softmax_portable) }
 
 #if defined(__x86_64__)
 __attribute__((target("avx2,fma,f16c"))) static void attention_worker_avx2(void *ctx, int ith, int nth) {
-    ATTENTION_WORKER_BODY
+    ATTENTION_WORKER_BODY(tile_softmax_avx2)
 }
 #endif
 

@@ -96,6 +96,33 @@ import Testing
         }
     }
 
+    /// Prompts of 64+ tokens take llama.cpp's tiled flash attention (one
+    /// ubatch of 64+ query rows); the shared reference has none, so this
+    /// fixture was produced by the same llama.cpp build (see the script named
+    /// in ForwardTestSupport). Each prompt is prefilled as one chunk, as there.
+    @Test func longPromptsMatchLlamaCppTiledAttention() throws {
+        let m = try ForwardFixture.load()
+        let long = CompletionReference.Completions(items: try CompletionReference.load(resource: "llamacpp-long-prompts").completions)
+        let runner = try ForwardFixture.runner(m, sequences: 1, blocksPerSequence: 16)
+        for c in long.items {
+            let prompt = m.tokenizer.encode(c.prompt).map(Int32.init)
+            #expect(prompt.count == c.promptTokens, "\(c.prompt.prefix(40))")
+            let out = try greedyBatch(runner, prompts: [prompt], slots: [0], steps: c.tokens.count,
+                                      blocksPerSequence: 16)[0]
+            #expect(Array(out.prefix(c.comparable)) == Array(c.tokens.prefix(c.comparable)),
+                    "\(prompt.count)-token prompt: compared \(c.comparable) steps")
+            let rows = try runner.forward(ForwardBatch(chunks: [
+                .init(sequenceID: 0, tokens: prompt, startPosition: 0, blockTable: ForwardFixture.blocks(slot: 0, count: 16)),
+            ]))
+            let lp = logSoftmax(rows[0])
+            for (id, ref) in c.top[0] {
+                #expect(abs(lp[id] - ref) < Self.llamaCppTolerance)
+                let gap = (lp[id] - lp[c.top[0][0].0]) - (ref - c.top[0][0].1)
+                #expect(abs(gap) < Self.logitGapTolerance, "\(prompt.count)-token prompt: token \(id) logit gap off by \(gap)")
+            }
+        }
+    }
+
     @Test func sequenceAloneAndInsideABatchOfEightDecodeTheSame() throws {
         let m = try ForwardFixture.load()
         let items = m.reference.items

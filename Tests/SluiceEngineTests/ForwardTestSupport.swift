@@ -24,8 +24,10 @@ struct CompletionReference: Decodable {
 
     var completions: [Completion]
 
-    static func load() throws -> CompletionReference {
-        guard let url = Bundle.module.url(forResource: "smollm2-135m-q4_1.llamacpp", withExtension: "json",
+    /// `resource`: the shared reference, or `llamacpp-long-prompts` (prompts of
+    /// 56-210 tokens, scripts/engine/llamacpp_long_prompts.py).
+    static func load(resource: String = "smollm2-135m-q4_1.llamacpp") throws -> CompletionReference {
+        guard let url = Bundle.module.url(forResource: resource, withExtension: "json",
                                           subdirectory: "Fixtures")
         else { throw ReferenceFixture.MissingFixture() }
         return try JSONDecoder().decode(CompletionReference.self, from: Data(contentsOf: url))
