@@ -58,9 +58,8 @@ static inline float ck_f16_to_f32(uint16_t h) {
 /// ggml's block_q8_0/q8_1, which moves llama.cpp's logits by up to ~0.1 nats.
 static inline float ck_round_f16(float f) { return (float)(_Float16)f; }
 
-/// 1 (default): 8-bit activation blocks round as ggml's (f16 d and s,
-/// id = 127/amax). CK_Q8_EXACT_SCALES=1 in the environment keeps f32 scales;
-/// a measurement switch for the llama.cpp fidelity tests, read once.
+/// With llama.cpp numerics (ck_llama_numerics, the default) 8-bit activation
+/// blocks round as ggml's (f16 d and s, id = 127/amax); else f32 scales.
 int ck_q8_llama_rounding(void);
 
 static inline float ck_bf16_to_f32(uint16_t h) {

@@ -111,13 +111,12 @@ void *ck_scratch(size_t bytes) {
     return p;
 }
 
-int ck_q8_llama_rounding(void) {
-    static _Atomic int state = -1;
-    int v = atomic_load_explicit(&state, memory_order_relaxed);
-    if (v < 0) {
-        const char *e = getenv("CK_Q8_EXACT_SCALES");
-        v = (e && e[0] == '1') ? 0 : 1;
-        atomic_store_explicit(&state, v, memory_order_relaxed);
-    }
-    return v;
+static _Atomic int llama_numerics = 1;
+
+void ck_set_llama_numerics(int enabled) {
+    atomic_store_explicit(&llama_numerics, enabled ? 1 : 0, memory_order_relaxed);
 }
+
+int ck_llama_numerics(void) { return atomic_load_explicit(&llama_numerics, memory_order_relaxed); }
+
+int ck_q8_llama_rounding(void) { return ck_llama_numerics(); }

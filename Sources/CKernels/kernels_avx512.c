@@ -163,6 +163,14 @@ CK_T512V void ck_packed_kernel_avx512_vnni(const ck_packed_view *pv, int64_t g, 
                                            float *y, int64_t ldy) {
     if (pv->scale_f32) {
         CK_ROW_CASES(kernel_vnni, 1, 1, 1)
+    } else if (!ck_llama_numerics()) {
+        if (pv->kind == CK_PACK_Q8) {
+            CK_ROW_CASES(kernel_vnni, 0, 0, 0)
+        } else if (pv->has_m) {
+            CK_ROW_CASES(kernel_vnni, 1, 1, 0)
+        } else {
+            CK_ROW_CASES(kernel_vnni, 1, 0, 0)
+        }
     } else if (pv->kind == CK_PACK_Q8) {
         kernel_lanes_rows_vnni(pv, g, xq, nr, y, ldy, 0, 0);
     } else if (pv->has_m) {
@@ -176,6 +184,14 @@ CK_T512 void ck_packed_kernel_avx512(const ck_packed_view *pv, int64_t g, const 
                                      float *y, int64_t ldy) {
     if (pv->scale_f32) {
         CK_ROW_CASES(kernel_bw, 1, 1, 1)
+    } else if (!ck_llama_numerics()) {
+        if (pv->kind == CK_PACK_Q8) {
+            CK_ROW_CASES(kernel_bw, 0, 0, 0)
+        } else if (pv->has_m) {
+            CK_ROW_CASES(kernel_bw, 1, 1, 0)
+        } else {
+            CK_ROW_CASES(kernel_bw, 1, 0, 0)
+        }
     } else if (pv->kind == CK_PACK_Q8) {
         kernel_lanes_rows_bw(pv, g, xq, nr, y, ldy, 0, 0);
     } else if (pv->has_m) {

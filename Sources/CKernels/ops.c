@@ -7,18 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-// Measurement switch (not an API): CK_ATTENTION_EXACT=1 keeps the two-pass
-// f32 softmax for an f16 cache, to compare against llama.cpp's flash path.
-static int ck_flash_f16_enabled(void) {
-    static _Atomic int state = -1;
-    int v = atomic_load_explicit(&state, memory_order_relaxed);
-    if (v < 0) {
-        const char *e = getenv("CK_ATTENTION_EXACT");
-        v = (e && e[0] == '1') ? 0 : 1;
-        atomic_store_explicit(&state, v, memory_order_relaxed);
-    }
-    return v;
-}
 
 
 
@@ -476,10 +464,11 @@ static inline __attribute__((always_inline)) void attention_task(const ck_attent
     const ck_attention_args *a = run->a;                                        \
     float *scores = a->scratch + (int64_t)ith * a->scratch_per_thread;          \
     const int64_t n_tasks = a->n_rows * a->n_kv_heads;                          \
+    const int llama = ck_llama_numerics();                                      \
     for (;;) {                                                                  \
         const int64_t t = atomic_fetch_add(&run->next, 1);                      \
         if (t >= n_tasks) break;                                                \
-        if (a->kv_f16 && ck_flash_f16_enabled())                                \
+        if (a->kv_f16 && llama)                                \
             (attention_row_in_long_chunk(a, t / a->n_kv_heads)                  \
                  ? attention_task_tiled_f16(a, t / a->n_kv_heads, (int)(t % a->n_kv_heads), TILE_SOFTMAX) \
                  : attention_task_flash_f16(a, t / a->n_kv_heads, (int)(t % a->n_kv_heads))); \

@@ -164,7 +164,11 @@ static inline __attribute__((always_inline)) CK_PH_TARGET void CK_PH(packed_rows
 static CK_PH_TARGET void CK_PH(packed_kernel)(const ck_packed_view *pv, int64_t g, const ck_block_q8 *xq, int nr,
                                               float *y, int64_t ldy) {
     if (pv->scale_f32) CK_PH(packed_rows)(pv, g, xq, nr, y, ldy, 1, 1, 1);
-    else if (pv->kind == CK_PACK_Q8) CK_PH(lanes_rows)(pv, g, xq, nr, y, ldy, 0, 0);
+    else if (!ck_llama_numerics()) {
+        if (pv->kind == CK_PACK_Q8) CK_PH(packed_rows)(pv, g, xq, nr, y, ldy, 0, 0, 0);
+        else if (pv->has_m) CK_PH(packed_rows)(pv, g, xq, nr, y, ldy, 1, 1, 0);
+        else CK_PH(packed_rows)(pv, g, xq, nr, y, ldy, 1, 0, 0);
+    } else if (pv->kind == CK_PACK_Q8) CK_PH(lanes_rows)(pv, g, xq, nr, y, ldy, 0, 0);
     else if (pv->has_m) CK_PH(lanes_rows)(pv, g, xq, nr, y, ldy, 1, 1);
     else CK_PH(lanes_rows)(pv, g, xq, nr, y, ldy, 1, 0);
 }

@@ -193,7 +193,7 @@ void ck_packed_kernel_portable(const ck_packed_view *pv, int64_t g, const ck_blo
     const uint8_t *qs = ck_packed_qs(pv, g);
     const uint8_t *dd = ck_packed_d(pv, g);
     const uint8_t *mm = pv->has_m ? ck_packed_m(pv, g) : NULL;
-    if (!pv->scale_f32) {
+    if (!pv->scale_f32 && ck_llama_numerics()) {
         packed_lanes_portable(pv, g, xq, nr, y, ldy);
         return;
     }

@@ -22,12 +22,17 @@ struct BenchEngineCommand: ParsableCommand {
     @Option(help: "KV cache storage: f16 or f32.")
     var kv: String = "f16"
 
+    @Option(help: "Kernel rounding: llama.cpp (bit-identical to llama.cpp) or fast.")
+    var numerics: String = KernelNumerics.llamaCpp.rawValue
+
     func run() throws {
         let counts = sequences.split(separator: ",").compactMap { Int($0) }
         guard !counts.isEmpty, counts.allSatisfy({ $0 > 0 && $0 <= 64 }) else {
             throw ValidationError("--sequences: 1...64 each")
         }
         guard kv == "f16" || kv == "f32" else { throw ValidationError("--kv: f16 or f32") }
+        guard let rounding = KernelNumerics(rawValue: numerics) else { throw ValidationError("--numerics: llama.cpp or fast") }
+        rounding.activate()
         let file = try GGUFFile(path: model)
         let weights = try ModelWeights(file: file)
         let maxSeq = counts.max() ?? 1
@@ -54,9 +59,9 @@ struct BenchEngineCommand: ParsableCommand {
         let fileMB = Double(file.fileSize) / 1e6
         let kvMB = Double(kvPool.byteCount) / 1e6
         let rssMB = Double(residentBytes()) / 1e6
-        out += String(format: "\nthreads %d, KV %@ (%.1f MB pool), model file %.1f MB, packed weights %.1f MB, "
+        out += String(format: "\nthreads %d, numerics %@, KV %@ (%.1f MB pool), model file %.1f MB, packed weights %.1f MB, "
                       + "peak RSS %.1f MB (budget file + KV + 150 = %.1f MB)\n",
-                      runner.threadCount, kv, kvMB, fileMB, Double(weights.packedByteCount) / 1e6, rssMB,
+                      runner.threadCount, numerics, kv, kvMB, fileMB, Double(weights.packedByteCount) / 1e6, rssMB,
                       fileMB + kvMB + 150)
         print(out, terminator: "")
     }

@@ -34,14 +34,19 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "KV cache element type: f16 (llama.cpp's default and rounding) or f32.")
     var kvCacheType: String = "f16"
 
+    @Option(help: "Kernel rounding: llama.cpp (bit-identical to llama.cpp) or fast.")
+    var numerics: String = KernelNumerics.llamaCpp.rawValue
+
     func validate() throws {
         guard maxTokens > 0 else { throw ValidationError("--max-tokens must be positive") }
         guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be >= 0") }
         guard threads >= 0 else { throw ValidationError("--threads must be >= 0") }
         guard kvCacheType == "f16" || kvCacheType == "f32" else { throw ValidationError("--kv-cache-type must be f16 or f32") }
+        guard KernelNumerics(rawValue: numerics) != nil else { throw ValidationError("--numerics must be llama.cpp or fast") }
     }
 
     func run() throws {
+        KernelNumerics(rawValue: numerics)?.activate()
         let file = try GGUFFile(path: model)
         let weights = try ModelWeights(file: file)
         let tokenizer = try Tokenizer(vocabulary: TokenizerVocabulary(gguf: file))

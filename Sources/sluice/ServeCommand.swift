@@ -78,6 +78,8 @@ struct ServeCommand: AsyncParsableCommand {
     var samplingThreads: Int?
     @Option(help: "KV cache element type: f16 (llama.cpp's default; its flash-attention rounding, so greedy output matches llama.cpp) or f32 (default f16).")
     var kvCacheType: String?
+    @Option(help: "Kernel rounding: llama.cpp (bit-identical to llama.cpp's CPU backend: same greedy output and logprobs) or fast (own rounding, faster batched matmuls) (default llama.cpp).")
+    var numerics: String?
     @OptionGroup(title: "Keys, limits, store and cache")
     var keys: KeysServeOptions
 
@@ -96,7 +98,7 @@ struct ServeCommand: AsyncParsableCommand {
         put("max-batched-tokens", maxBatchedTokens); put("max-sequences", maxSequences); put("kv-blocks", kvBlocks)
         put("block-size", blockSize); put("ctx-size", ctxSize); put("max-waiting-requests", maxWaitingRequests)
         put("threads", threads); put("request-timeout", requestTimeout); put("prefix-caching", prefixCaching)
-        put("weights", weights); put("kv-cache-type", kvCacheType)
+        put("weights", weights); put("kv-cache-type", kvCacheType); put("numerics", numerics)
         put("sampling-threads", samplingThreads)
         flags.merge(keys.givenFlags) { given, _ in given }
         return flags

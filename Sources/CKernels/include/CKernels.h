@@ -97,6 +97,17 @@ void ck_matmul_packed(ck_pool *pool, const ck_weights *weights, const float *x, 
 void ck_matmul_packed_many(ck_pool *pool, int count, const ck_weights *const *weights, const float *x,
                            int64_t n_rows, float *const *ys);
 
+// MARK: Numerics
+
+/// 1 (default): every operation rounds as llama.cpp's CPU backend does, so
+/// logits are bit-identical to llama.cpp's for Q4_0/Q4_1/Q8_0 models
+/// (README.md, "llama.cpp-identical rounding"). 0: the faster kernels with
+/// their own rounding (one float conversion and two FMAs per weight block
+/// instead of eight of each; two-pass f32 softmax over the f16 cache).
+/// Process-wide; set it before running a model.
+void ck_set_llama_numerics(int enabled);
+int ck_llama_numerics(void);
+
 // MARK: CPU dispatch
 
 /// Which instruction set the dispatcher uses: 2 = AVX-512BW (VNNI used when

@@ -1,3 +1,4 @@
+import SluiceEngine
 import SluiceScheduler
 
 /// Engine and scheduler settings of `sluice serve` (flags, `SLUICE_…` variables, config-file keys:
@@ -30,6 +31,8 @@ public struct InferenceConfiguration: Sendable, Hashable {
     /// pool stays within a 0.15-nat near tie of llama.cpp's greedy output, the f16 pool does not
     /// (0.27 nats at the first difference of the "cats" conversation).
     public var kvCacheFloat32 = false
+    /// Kernel rounding: llama.cpp's (bit-identical outputs) or our faster own.
+    public var numerics: KernelNumerics = .llamaCpp
 
     public init() {}
 
@@ -60,6 +63,9 @@ extension GatewayConfiguration {
         integer("sampling-threads", 1...8) { $0.inference.samplingThreads = $1 },
         choice("weights", ["stored", "f32"]) { $0.inference.weightsAsFloat32 = $1 == "f32" },
         choice("kv-cache-type", ["f16", "f32"]) { $0.inference.kvCacheFloat32 = $1 == "f32" },
+        choice("numerics", KernelNumerics.allCases.map { $0.rawValue }) {
+            $0.inference.numerics = KernelNumerics(rawValue: $1) ?? .llamaCpp
+        },
     ]
 }
 

@@ -7,6 +7,7 @@ public enum InferenceServer {
     public static func start(configuration: GatewayConfiguration) throws(GatewayError) -> InferenceRoutes {
         let file = try ModelFile.open(path: configuration.modelPath)
         let settings = configuration.inference
+        settings.numerics.activate()
         let runner: ModelRunner
         let scheduler: SchedulerConfig
         do {
