@@ -64,12 +64,13 @@ extension InferenceRoutes {
         var collected = CollectedChoices(count: chat.output.choices)
         for await event in handle.events {
             if let error = collected.apply(event) {
-                await ticket?.settleAsReserved()
+                await ticket?.settleUnfinished(handle)
                 return Self.errorResponse(error)
             }
         }
         guard let usage = collected.usage else {
-            await ticket?.settleAsReserved()
+            // Cancelled (client gone): the task's `for await` ended early.
+            await ticket?.settleUnfinished(handle)
             return Self.errorResponse(.internal("The request was cancelled before it finished."))
         }
         await ticket?.settle(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens)
@@ -126,7 +127,8 @@ extension InferenceRoutes {
                 handle.cancel()
             }
             guard let usage = collected.usage, !failed else {
-                await ticket?.settleAsReserved()
+                // Client gone, timeout or engine failure: the tokens actually used, not the reservation.
+                await ticket?.settleUnfinished(handle)
                 return
             }
             await ticket?.settle(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens)

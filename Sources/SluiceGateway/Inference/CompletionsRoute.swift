@@ -70,12 +70,13 @@ extension InferenceRoutes {
         var collected = CollectedChoices(count: job.choiceCount)
         for await event in handle.events {
             if let error = collected.apply(event) {
-                await ticket?.settleAsReserved()
+                await ticket?.settleUnfinished(handle)
                 return Self.errorResponse(error)
             }
         }
         guard let usage = collected.usage else {
-            await ticket?.settleAsReserved()
+            // Cancelled (client gone): the task's `for await` ended early.
+            await ticket?.settleUnfinished(handle)
             return Self.errorResponse(.internal("The request was cancelled before it finished."))
         }
         await ticket?.settle(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens)
@@ -135,11 +136,12 @@ extension InferenceRoutes {
             } catch {
                 handle.cancel()
             }
-            // Settled whatever ended the stream: real counts when it completed, else as reserved.
+            // Settled whatever ended the stream: real counts when it completed, else the prompt and
+            // the tokens generated until the client left or the job failed.
             if let settledUsage {
                 await ticket?.settle(promptTokens: settledUsage.promptTokens, completionTokens: settledUsage.completionTokens)
             } else {
-                await ticket?.settleAsReserved()
+                await ticket?.settleUnfinished(handle)
             }
         }
     }

@@ -11,6 +11,7 @@ extension EngineService {
             switch event {
             case let .tokenAppended(id, token, _):
                 guard let job = lookUp(id.request) else { continue }
+                job.progress.tokenAppended()
                 appendToken(token, to: id, of: job, sampled: sampled[id])
             case let .finished(id, reason):
                 guard let job = lookUp(id.request) else { continue }
