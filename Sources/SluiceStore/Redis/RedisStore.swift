@@ -38,10 +38,10 @@ public final class RedisStore: Sendable {
     }
 
     /// The services as a gateway replica should use them: key records cached for at most
-    /// `keyCacheTTL` (≤ 1 s, so revocations reach every replica within a second), admission
+    /// `keyCacheTTL` (≤ 0.5 s, so revocations reach every replica within a second), admission
     /// under `failurePolicy`, and a response cache whose failures are misses.
     public func gatewayServices(pepper: [UInt8], failurePolicy: StoreFailurePolicy = .closed,
-                                keyCacheTTL: Duration = .seconds(1),
+                                keyCacheTTL: Duration = CachedKeyStore.maximumTTL,
                                 onEvent: @escaping @Sendable (StoreEvent) -> Void = { _ in },
                                 onCacheError: @escaping @Sendable (StoreError) -> Void = { _ in })
         throws(StoreError) -> StoreServices {
