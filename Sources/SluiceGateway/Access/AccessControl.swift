@@ -180,6 +180,36 @@ public final class AccessControl: Sendable {
         }
     }
 
+    /// See `AccessContext.serveCachedResponse(canonicalKey:)`. A hit costs one request and no tokens.
+    func serveCached(_ context: AccessContext, canonicalKey: [UInt8]) async throws(APIError) -> CachedResponse? {
+        let key = context.key
+        let admission = key.flatMap { key in
+            key.limits == .unlimited ? nil
+                : AdmissionRequest(keyID: key.id, limits: key.limits, requestID: reservationIDs.id(for: nil),
+                                   reservedTokens: 0, leaseDuration: leaseDuration)
+        }
+        let request = CachedServeRequest(tenant: context.tenant, key: canonicalKey, admission: admission,
+                                         usageKeyID: key?.id, date: Date(), promptTokens: 0, completionTokens: 0)
+        let outcome: CachedServeOutcome
+        do {
+            outcome = try await services.hits.serveCached(request)
+        } catch {
+            // The cache fails open: the normal path runs (and its admission follows the failure policy).
+            return nil
+        }
+        switch outcome {
+        case .miss:
+            return nil
+        case .served(let bytes, let status):
+            if let status { context.state.note(status) }
+            // A corrupt or foreign entry: already counted, but answered by the normal path.
+            return CachedResponse.decode(bytes)
+        case .rejected(let rejection):
+            context.state.note(rejection.status)
+            throw Self.apiError(rejection, reserved: 0, limits: key?.limits ?? .unlimited)
+        }
+    }
+
     static func apiError(_ rejection: AdmissionRejection, reserved: Int, limits: RateLimits) -> APIError {
         switch rejection.reason {
         case .rateLimited(let wait):

@@ -19,8 +19,13 @@ extension InferenceRoutes {
         // Response cache (Access/ResponseCachePolicy.swift): tenant-scoped, deterministic requests
         // only; looked up before the template is rendered, so a hit costs no tokenisation.
         let cache = access.map { ResponseCacheSlot(access: $0, chat: chat, headers: request.headers) }
-        if let cache, let hit = await cache.lookup() {
-            return await replayCachedResponse(hit, model: chat.model, output: chat.output, access: access)
+        if let cache {
+            // A hit is admitted, settled and counted in the same store step (one Redis round trip).
+            do throws(APIError) {
+                if let hit = try await cache.serve() { return replayCachedResponse(hit, output: chat.output) }
+            } catch {
+                return Self.errorResponse(error)
+            }
         }
         let prompt: [Int32]
         do throws(APIError) {

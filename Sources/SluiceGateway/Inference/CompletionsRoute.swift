@@ -19,8 +19,13 @@ extension InferenceRoutes {
         }
         // Response cache (Access/): looked up before tokenisation; filled by non-streaming misses.
         let cache = access.map { ResponseCacheSlot(access: $0, completion: completion, headers: request.headers) }
-        if let cache, let hit = await cache.lookup() {
-            return await replayCachedResponse(hit, model: completion.model, output: completion.output, access: access)
+        if let cache {
+            // A hit is admitted, settled and counted in the same store step (one Redis round trip).
+            do throws(APIError) {
+                if let hit = try await cache.serve() { return replayCachedResponse(hit, output: completion.output) }
+            } catch {
+                return Self.errorResponse(error)
+            }
         }
         do throws(APIError) {
             for (index, input) in completion.prompts.enumerated() { prompts.append(try model.completionPrompt(input, index: index)) }

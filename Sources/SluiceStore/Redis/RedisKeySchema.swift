@@ -11,7 +11,10 @@
 /// | `<p>:resv:{<id>}:<request id>` | STRING | `"<tpm cost> <budget cost>"`, PX 1 h; settle deletes it (idempotence) |
 /// | `<p>:budget:{<id>}:<d20261130 / m202611>` | STRING | tokens charged in the period, EXPIRE period + margin |
 /// | `<p>:usage:{<id>}:<yyyy-MM-dd>` | HASH | `req`, `in`, `out`, EXPIRE 400 days |
-/// | `<p>:cache:<hex sha256(tenant, request)>` | STRING | cached response bytes, PX ttl |
+/// | `<p>:cache:{<tenant>}:<hex sha256(tenant, request)>` | STRING | cached response bytes, PX ttl |
+///
+/// The cache entry carries its tenant's tag (the key id) so the `serve` script, which reads the
+/// entry and writes that key's limits and usage in one call, touches a single Cluster slot.
 struct RedisKeySchema: Sendable {
     let prefix: String
 
@@ -23,7 +26,7 @@ struct RedisKeySchema: Sendable {
     func reservation(_ id: String, requestID: String) -> [UInt8] { bytes("\(prefix):resv:{\(id)}:\(requestID)") }
     func budget(_ id: String, periodID: String) -> [UInt8] { bytes("\(prefix):budget:{\(id)}:\(periodID)") }
     func usage(_ id: String, day: String) -> [UInt8] { bytes("\(prefix):usage:{\(id)}:\(day)") }
-    func cacheEntry(digest: [UInt8]) -> [UInt8] { bytes("\(prefix):cache:\(Hex.encode(digest))") }
+    func cacheEntry(tenant: String, digest: [UInt8]) -> [UInt8] { bytes("\(prefix):cache:{\(tenant)}:\(Hex.encode(digest))") }
 
     private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 }

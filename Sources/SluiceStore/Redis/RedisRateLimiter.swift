@@ -23,36 +23,18 @@ public final class RedisRateLimiter: RateLimiter {
         return try Self.decision(reply, request: request, periodID: call.periodID)
     }
 
-    /// `admit` then `settle` pipelined on one connection: one round trip instead of two. Redis runs
-    /// the two scripts in order; after a rejection the settle finds no reservation and does nothing,
-    /// so a rejected request still consumes nothing.
+    /// `admit` and `settle` at the reserved size in one script call (`RedisScripts.serve` without the
+    /// cache lookup and usage): one round trip, and a rejection consumes nothing.
     public func admitAndSettle(_ request: AdmissionRequest) async throws(StoreError) -> AdmissionDecision {
-        let call = try admitCall(request)
-        let limits = request.limits
-        let id = request.keyID
-        let settleKeys = [schema.tokenMeter(id), schema.budget(id, periodID: call.periodID ?? "none"),
-                          schema.reservation(id, requestID: request.requestID), schema.leases(id)]
-        let settleArguments = [Array(request.requestID.utf8), ascii(limits.tokensPerMinute ?? 0),
-                               ascii(request.reservedTokens), ascii(1), passedTime]
+        let call = try ServeCall(schema: schema, admission: request, lookup: nil, usage: nil, passedTime: passedTime,
+                                 limitClock: limitClock)
         let reply = try await pool.run { connection throws(StoreError) in
-            let replies = try connection.pipeline([
-                RedisScripts.admit.evalSHA(keys: call.keys, arguments: call.arguments),
-                RedisScripts.settle.evalSHA(keys: settleKeys, arguments: settleArguments),
-            ])
-            guard replies.count == 2 else { throw StoreError(.unexpectedReply, "pipeline returned \(replies.count) replies") }
-            // NOSCRIPT (script cache flushed): rerun in order with the source. If only the settle
-            // script was missing, the admission already happened and only the settle is rerun.
-            if replies[0].isNoScript {
-                let admitted = try connection.evaluate(RedisScripts.admit, keys: call.keys, arguments: call.arguments)
-                _ = try connection.evaluate(RedisScripts.settle, keys: settleKeys, arguments: settleArguments)
-                return admitted
-            }
-            if replies[1].isNoScript {
-                _ = try connection.evaluate(RedisScripts.settle, keys: settleKeys, arguments: settleArguments)
-            }
-            return replies[0]
+            try connection.evaluate(RedisScripts.serve, keys: call.keys, arguments: call.arguments)
         }
-        return try Self.decision(reply, request: request, periodID: call.periodID)
+        switch try call.outcome(reply) {
+        case .served(_, let decision?), .rejected(let decision): return decision
+        case .served(_, nil), .miss: throw StoreError(.unexpectedReply, "serve answered without a decision")
+        }
     }
 
     private struct AdmitCall: Sendable {
@@ -90,9 +72,15 @@ public final class RedisRateLimiter: RateLimiter {
 
     private static func decision(_ reply: RedisReply, request: AdmissionRequest,
                                  periodID: String?) throws(StoreError) -> AdmissionDecision {
+        let values = try reply.arrayValue("admit").map { value throws(StoreError) in try value.integerValue("admit") }
+        return try decision(values, request: request, periodID: periodID)
+    }
+
+    /// The 10 values of the `admission` Lua function as a decision.
+    static func decision(_ values: [Int64], request: AdmissionRequest,
+                         periodID: String?) throws(StoreError) -> AdmissionDecision {
         let limits = request.limits
         let id = request.keyID
-        let values = try reply.arrayValue("admit").map { value throws(StoreError) in try value.integerValue("admit") }
         guard values.count == 10 else {
             throw StoreError(.unexpectedReply, "admit returned \(values.count) values, expected 10")
         }
