@@ -74,12 +74,26 @@ public final class AccessControl: Sendable {
         }
     }
 
+    /// The credentials of `Authorization: Bearer <token>` (RFC 6750 §2.1; the scheme is
+    /// case-insensitive, RFC 9110 §11.1), with optional whitespace (SP / HTAB, RFC 9110 §5.6.3)
+    /// around it. Works on the UTF-8 bytes: this runs on every request, and Foundation's
+    /// `trimmingCharacters` (a bridge through NSString) cost ~8 % of a cache hit's CPU.
     static func bearerToken(_ header: String?) -> String? {
-        guard let header else { return nil }
-        let trimmed = header.drop { $0 == " " }
-        guard trimmed.count > 7, trimmed.prefix(7).lowercased() == "bearer " else { return nil }
-        let token = trimmed.dropFirst(7).trimmingCharacters(in: .whitespaces)
-        return token.isEmpty ? nil : token
+        guard var header else { return nil }
+        return header.withUTF8 { bytes -> String? in
+            func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+            var start = 0
+            var end = bytes.count
+            while start < end, isSpace(bytes[start]) { start += 1 }
+            let scheme: [UInt8] = [0x62, 0x65, 0x61, 0x72, 0x65, 0x72]  // "bearer"
+            guard end - start > scheme.count, isSpace(bytes[start + scheme.count]) else { return nil }
+            for (offset, expected) in scheme.enumerated() where bytes[start + offset] | 0x20 != expected { return nil }
+            start += scheme.count
+            while start < end, isSpace(bytes[start]) { start += 1 }
+            while end > start, isSpace(bytes[end - 1]) { end -= 1 }
+            guard start < end else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+        }
     }
 
     static func message(_ reason: KeyRejection, presented: String) -> String {

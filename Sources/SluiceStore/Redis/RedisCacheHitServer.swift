@@ -22,9 +22,7 @@ public final class RedisCacheHitServer: CacheHitServer {
         let call = try ServeCall(schema: schema, admission: request.admission,
                                  lookup: (tenant: request.tenant, key: request.key), usage: usage,
                                  passedTime: passed, limitClock: limitClock)
-        let reply = try await pool.run { connection throws(StoreError) in
-            try connection.evaluate(RedisScripts.serve, keys: call.keys, arguments: call.arguments)
-        }
+        let reply = try await pool.evaluate(ScriptCall(script: RedisScripts.serve, keys: call.keys, arguments: call.arguments))
         switch try call.outcome(reply) {
         case .miss: return .miss
         case .served(let bytes, let decision):

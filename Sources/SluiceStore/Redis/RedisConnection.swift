@@ -81,14 +81,20 @@ final class RedisConnection {
     /// EVALSHA, and on NOSCRIPT (script cache flushed, Redis restarted, replica promoted)
     /// EVAL with the source, which also puts it back in the cache.
     func evaluate(_ script: RedisScript, keys: [[UInt8]], arguments: [[UInt8]]) throws(StoreError) -> RedisReply {
-        var tail: [[UInt8]] = [Array(String(keys.count).utf8)]
-        tail.append(contentsOf: keys)
-        tail.append(contentsOf: arguments)
-        let reply = try command(RedisCommand([Array("EVALSHA".utf8), Array(script.sha1.utf8)] + tail))
-        if reply.isNoScript {
-            return try command(RedisCommand([Array("EVAL".utf8), Array(script.source.utf8)] + tail))
-        }
+        let reply = try command(script.evalSHA(keys: keys, arguments: arguments))
+        if reply.isNoScript { return try command(script.eval(keys: keys, arguments: arguments)) }
         return reply
+    }
+
+    /// Several script calls in one pipeline (one write, replies read in order); a call answered
+    /// NOSCRIPT did not run and is sent again with its source.
+    func evaluateAll(_ calls: [ScriptCall]) throws(StoreError) -> [RedisReply] {
+        var replies = try pipeline(calls.map { $0.script.evalSHA(keys: $0.keys, arguments: $0.arguments) })
+        for index in replies.indices where replies[index].isNoScript {
+            let call = calls[index]
+            replies[index] = try command(call.script.eval(keys: call.keys, arguments: call.arguments))
+        }
+        return replies
     }
 
     // MARK: Connection management
@@ -109,7 +115,9 @@ final class RedisConnection {
         }
         let context = try connectIfNeeded(now: now, remaining: remaining)
         let wanted = min(configuration.commandTimeout.microseconds, remaining)
-        if wanted != appliedTimeoutMicros {
+        // Re-applied only when it moved by more than a millisecond: a job that queued briefly
+        // would otherwise cost a setsockopt pair on every call for a sub-millisecond change.
+        if abs(wanted - appliedTimeoutMicros) > 1_000 {
             guard redisSetTimeout(context, Self.timeval(micros: wanted)) == REDIS_OK else {
                 throw fail(context, started: now)
             }
@@ -289,11 +297,31 @@ struct RedisScript: Sendable, Hashable {
 
     /// `EVALSHA sha numkeys keys... args...`, for a pipeline (the caller handles NOSCRIPT).
     func evalSHA(keys: [[UInt8]], arguments: [[UInt8]]) -> RedisCommand {
-        var parts: [[UInt8]] = [Array("EVALSHA".utf8), Array(sha1.utf8), Array(String(keys.count).utf8)]
+        command(Self.evalSHAWord, Array(sha1.utf8), keys: keys, arguments: arguments)
+    }
+
+    /// `EVAL source numkeys keys... args...` (after NOSCRIPT; also caches the script again).
+    func eval(keys: [[UInt8]], arguments: [[UInt8]]) -> RedisCommand {
+        command(Self.evalWord, Array(source.utf8), keys: keys, arguments: arguments)
+    }
+
+    private static let evalSHAWord = Array("EVALSHA".utf8)
+    private static let evalWord = Array("EVAL".utf8)
+
+    private func command(_ verb: [UInt8], _ script: [UInt8], keys: [[UInt8]], arguments: [[UInt8]]) -> RedisCommand {
+        var parts: [[UInt8]] = [verb, script, Array(String(keys.count).utf8)]
+        parts.reserveCapacity(3 + keys.count + arguments.count)
         parts.append(contentsOf: keys)
         parts.append(contentsOf: arguments)
         return RedisCommand(parts)
     }
+}
+
+/// One script invocation, as queued for a pool thread.
+struct ScriptCall: Sendable {
+    let script: RedisScript
+    let keys: [[UInt8]]
+    let arguments: [[UInt8]]
 }
 
 extension RedisReply {

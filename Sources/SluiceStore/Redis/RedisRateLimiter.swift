@@ -17,9 +17,7 @@ public final class RedisRateLimiter: RateLimiter {
 
     public func admit(_ request: AdmissionRequest) async throws(StoreError) -> AdmissionDecision {
         let call = try admitCall(request)
-        let reply = try await pool.run { connection throws(StoreError) in
-            try connection.evaluate(RedisScripts.admit, keys: call.keys, arguments: call.arguments)
-        }
+        let reply = try await pool.evaluate(ScriptCall(script: RedisScripts.admit, keys: call.keys, arguments: call.arguments))
         return try Self.decision(reply, request: request, periodID: call.periodID)
     }
 
@@ -28,9 +26,7 @@ public final class RedisRateLimiter: RateLimiter {
     public func admitAndSettle(_ request: AdmissionRequest) async throws(StoreError) -> AdmissionDecision {
         let call = try ServeCall(schema: schema, admission: request, lookup: nil, usage: nil, passedTime: passedTime,
                                  limitClock: limitClock)
-        let reply = try await pool.run { connection throws(StoreError) in
-            try connection.evaluate(RedisScripts.serve, keys: call.keys, arguments: call.arguments)
-        }
+        let reply = try await pool.evaluate(ScriptCall(script: RedisScripts.serve, keys: call.keys, arguments: call.arguments))
         switch try call.outcome(reply) {
         case .served(_, let decision?), .rejected(let decision): return decision
         case .served(_, nil), .miss: throw StoreError(.unexpectedReply, "serve answered without a decision")
@@ -110,9 +106,7 @@ public final class RedisRateLimiter: RateLimiter {
                     schema.reservation(id, requestID: reservation.requestID), schema.leases(id)]
         let arguments = [Array(reservation.requestID.utf8), ascii(reservation.limits.tokensPerMinute ?? 0),
                          ascii(max(0, actualTokens)), ascii(releasingLease ? 1 : 0), passedTime]
-        let settled = try await pool.run { connection throws(StoreError) in
-            try connection.evaluate(RedisScripts.settle, keys: keys, arguments: arguments).integerValue("settle")
-        }
+        let settled = try await pool.evaluate(ScriptCall(script: RedisScripts.settle, keys: keys, arguments: arguments)).integerValue("settle")
         return settled == 1
     }
 
@@ -124,9 +118,7 @@ public final class RedisRateLimiter: RateLimiter {
     public func renewLease(_ reservation: Reservation) async throws(StoreError) {
         let keys = [schema.leases(reservation.keyID)]
         let arguments = [Array(reservation.requestID.utf8), ascii(reservation.leaseDuration.microseconds), passedTime]
-        try await pool.run { connection throws(StoreError) in
-            try connection.evaluate(RedisScripts.renewLease, keys: keys, arguments: arguments).expectOK("renew lease")
-        }
+        try await pool.evaluate(ScriptCall(script: RedisScripts.renewLease, keys: keys, arguments: arguments)).expectOK("renew lease")
     }
 
     private static func limitStatus(_ limit: Int64, _ remaining: Int64, _ resetMicros: Int64) -> LimitStatus? {
