@@ -197,10 +197,12 @@ public final class AccessControl: Sendable {
     /// See `AccessContext.serveCachedResponse(canonicalKey:)`. A hit costs one request and no tokens.
     func serveCached(_ context: AccessContext, canonicalKey: [UInt8]) async throws(APIError) -> CachedResponse? {
         let key = context.key
+        // A served request holds no lease or reservation past the store call (admitted and settled
+        // in one atomic step), so it needs no unique request id.
         let admission = key.flatMap { key in
             key.limits == .unlimited ? nil
-                : AdmissionRequest(keyID: key.id, limits: key.limits, requestID: reservationIDs.id(for: nil),
-                                   reservedTokens: 0, leaseDuration: leaseDuration)
+                : AdmissionRequest(keyID: key.id, limits: key.limits, requestID: "served", reservedTokens: 0,
+                                   leaseDuration: leaseDuration)
         }
         let request = CachedServeRequest(tenant: context.tenant, key: canonicalKey, admission: admission,
                                          usageKeyID: key?.id, date: Date(), promptTokens: 0, completionTokens: 0)

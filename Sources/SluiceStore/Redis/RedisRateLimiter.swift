@@ -127,4 +127,19 @@ public final class RedisRateLimiter: RateLimiter {
     }
 }
 
-func ascii(_ value: some BinaryInteger) -> [UInt8] { Array(String(value).utf8) }
+/// Decimal digits of `value` (a Redis argument), written without a `String` in between: a
+/// cache hit sends a dozen of these.
+func ascii(_ value: some BinaryInteger) -> [UInt8] {
+    let number = Int64(clamping: value)
+    if number >= 0 && number < 10 { return [UInt8(0x30 + number)] }
+    var magnitude = number.magnitude
+    var digits: [UInt8] = []
+    digits.reserveCapacity(20)
+    repeat {
+        digits.append(UInt8(0x30 + magnitude % 10))
+        magnitude /= 10
+    } while magnitude > 0
+    if number < 0 { digits.append(0x2D) }
+    digits.reverse()
+    return digits
+}

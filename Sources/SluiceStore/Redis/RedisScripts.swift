@@ -82,7 +82,9 @@ enum RedisScripts {
 
       -- Phase 2: commit every limit.
       if rpm > 0 then store_tat(k_req, req[2], now) end
-      if tpm > 0 then
+      -- A request of 0 tokens (a cache hit) leaves the token TAT as it is: max(TAT, now) is
+      -- what any later evaluation reads either way, so the write is skipped.
+      if tpm > 0 and reserved > 0 then
         if served then
           store_tat(k_tok, tok[2] + cost(reserved, tpm) - cost(tpm_cost, tpm), now)
         else
@@ -147,10 +149,11 @@ enum RedisScripts {
       end
     end
     if ARGV[10] == '1' then
-      redis.call('HINCRBY', KEYS[6], 'req', 1)
-      redis.call('HINCRBY', KEYS[6], 'in', ARGV[11])
-      redis.call('HINCRBY', KEYS[6], 'out', ARGV[12])
-      redis.call('EXPIRE', KEYS[6], ARGV[13])
+      -- The day's hash gets its expiry when this creates it (every writer sets one); zero
+      -- counts are not written (a cache hit adds no tokens). Fewer calls: this runs per hit.
+      if redis.call('HINCRBY', KEYS[6], 'req', 1) == 1 then redis.call('EXPIRE', KEYS[6], ARGV[13]) end
+      if ARGV[11] ~= '0' then redis.call('HINCRBY', KEYS[6], 'in', ARGV[11]) end
+      if ARGV[12] ~= '0' then redis.call('HINCRBY', KEYS[6], 'out', ARGV[12]) end
     end
     return {1, body, d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10]}
     """)
