@@ -18,4 +18,15 @@ import Testing
         #expect(schema.leases("ABC") == Array("p1:conc:{ABC}".utf8))
         #expect(schema.cacheEntry(tenant: "ABC", digest: [0xAB, 0x01]) == Array("p1:cache:{ABC}:ab01".utf8))
     }
+
+    /// RESP (redis.io/docs/reference/protocol-spec): an array of bulk strings, binary-safe.
+    @Test func commandsAreEncodedAsRESPArraysOfBulkStrings() {
+        let command = RedisCommand("SET").adding(bytes: [0x00, 0x0D, 0x0A]).adding(-12).adding("")
+        let expected = Array("*4\r\n$3\r\nSET\r\n$3\r\n".utf8) + [0x00, 0x0D, 0x0A]
+            + Array("\r\n$3\r\n-12\r\n$0\r\n\r\n".utf8)
+        #expect(command.resp == expected)
+        var script = RedisCommand("EVALSHA")
+        script.append(contentsOf: ScriptCall(script: RedisScripts.settle, keys: [[0x6B]], arguments: [[0x31]]).keysAndArguments)
+        #expect(script.resp == Array("*4\r\n$7\r\nEVALSHA\r\n$1\r\n1\r\n$1\r\nk\r\n$1\r\n1\r\n".utf8))
+    }
 }

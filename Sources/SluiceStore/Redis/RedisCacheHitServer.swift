@@ -22,7 +22,7 @@ public final class RedisCacheHitServer: CacheHitServer {
         let call = try ServeCall(schema: schema, admission: request.admission,
                                  lookup: (tenant: request.tenant, key: request.key), usage: usage,
                                  passedTime: passed, limitClock: limitClock)
-        let reply = try await pool.evaluate(ScriptCall(script: RedisScripts.serve, keys: call.keys, arguments: call.arguments))
+        let reply = try await pool.evaluate(ScriptCall(script: RedisScripts.serve, keysAndArguments: call.keysAndArguments))
         switch try call.outcome(reply) {
         case .miss: return .miss
         case .served(let bytes, let decision):
@@ -53,8 +53,8 @@ struct ServeCall: Sendable {
         case rejected(AdmissionDecision)
     }
 
-    let keys: [[UInt8]]
-    let arguments: [[UInt8]]
+    /// `numkeys keys... args...` of the `serve` script, as RESP.
+    let keysAndArguments: RedisCommand
     private let admission: AdmissionRequest?
     private let periodID: String?
 
@@ -72,24 +72,28 @@ struct ServeCall: Sendable {
         self.periodID = periodID
         let day = usage.map { BudgetCalendar.dayString(epochMicros: Int64($0.date.timeIntervalSince1970 * 1e6)) } ?? "none"
         let entry = lookup.map { schema.cacheEntry(tenant: $0.tenant, digest: CacheEntryKey.digest(tenant: $0.tenant, key: $0.key)) }
-        keys = [schema.requestMeter(id), schema.tokenMeter(id), schema.leases(id),
-                schema.budget(id, periodID: periodID ?? "none"), entry ?? schema.cacheEntry(tenant: id, digest: []),
-                schema.usage(usage?.keyID ?? id, day: day)]
-        arguments = [
-            ascii(lookup == nil ? 0 : 1),
-            ascii(admission == nil ? 0 : 1),
-            ascii(limits.requestsPerMinute ?? 0),
-            ascii(limits.tokensPerMinute ?? 0),
-            ascii(admission?.reservedTokens ?? 0),
-            ascii(limits.maxConcurrentRequests ?? 0),
-            ascii(limits.tokenBudget?.tokens ?? -1),
-            ascii(limits.tokenBudget.map { BudgetCalendar.counterLifetimeSeconds($0.period) } ?? 0),
-            passedTime,
-            ascii(usage == nil ? 0 : 1),
-            ascii(max(0, usage?.promptTokens ?? 0)),
-            ascii(max(0, usage?.completionTokens ?? 0)),
-            ascii(RedisUsageStore.retentionSeconds),
-        ]
+        var call = RedisCommand([])
+        call.append(integer: 6)
+        call.append(bytes: schema.requestMeter(id))
+        call.append(bytes: schema.tokenMeter(id))
+        call.append(bytes: schema.leases(id))
+        call.append(bytes: schema.budget(id, periodID: periodID ?? "none"))
+        call.append(bytes: entry ?? schema.cacheEntry(tenant: id, digest: []))
+        call.append(bytes: schema.usage(usage?.keyID ?? id, day: day))
+        call.append(integer: lookup == nil ? 0 : 1)
+        call.append(integer: admission == nil ? 0 : 1)
+        call.append(integer: limits.requestsPerMinute ?? 0)
+        call.append(integer: limits.tokensPerMinute ?? 0)
+        call.append(integer: admission?.reservedTokens ?? 0)
+        call.append(integer: limits.maxConcurrentRequests ?? 0)
+        call.append(integer: limits.tokenBudget?.tokens ?? -1)
+        call.append(integer: limits.tokenBudget.map { BudgetCalendar.counterLifetimeSeconds($0.period) } ?? 0)
+        call.append(bytes: passedTime)
+        call.append(integer: usage == nil ? 0 : 1)
+        call.append(integer: max(0, usage?.promptTokens ?? 0))
+        call.append(integer: max(0, usage?.completionTokens ?? 0))
+        call.append(integer: RedisUsageStore.retentionSeconds)
+        keysAndArguments = call
     }
 
     func outcome(_ reply: RedisReply) throws(StoreError) -> Outcome {

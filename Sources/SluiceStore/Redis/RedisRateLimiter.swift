@@ -26,7 +26,7 @@ public final class RedisRateLimiter: RateLimiter {
     public func admitAndSettle(_ request: AdmissionRequest) async throws(StoreError) -> AdmissionDecision {
         let call = try ServeCall(schema: schema, admission: request, lookup: nil, usage: nil, passedTime: passedTime,
                                  limitClock: limitClock)
-        let reply = try await pool.evaluate(ScriptCall(script: RedisScripts.serve, keys: call.keys, arguments: call.arguments))
+        let reply = try await pool.evaluate(ScriptCall(script: RedisScripts.serve, keysAndArguments: call.keysAndArguments))
         switch try call.outcome(reply) {
         case .served(_, let decision?), .rejected(let decision): return decision
         case .served(_, nil), .miss: throw StoreError(.unexpectedReply, "serve answered without a decision")
@@ -127,19 +127,9 @@ public final class RedisRateLimiter: RateLimiter {
     }
 }
 
-/// Decimal digits of `value` (a Redis argument), written without a `String` in between: a
-/// cache hit sends a dozen of these.
+/// Decimal digits of `value` (a Redis argument), written without a `String` in between.
 func ascii(_ value: some BinaryInteger) -> [UInt8] {
-    let number = Int64(clamping: value)
-    if number >= 0 && number < 10 { return [UInt8(0x30 + number)] }
-    var magnitude = number.magnitude
     var digits: [UInt8] = []
-    digits.reserveCapacity(20)
-    repeat {
-        digits.append(UInt8(0x30 + magnitude % 10))
-        magnitude /= 10
-    } while magnitude > 0
-    if number < 0 { digits.append(0x2D) }
-    digits.reverse()
+    RedisCommand.appendDecimal(Int64(clamping: value), to: &digits)
     return digits
 }
