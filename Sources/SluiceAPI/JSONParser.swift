@@ -98,28 +98,30 @@ public struct JSONParser {
 
     private mutating func parseString() throws(JSONParseError) -> String {
         position += 1  // opening quote
-        var scalars = String.UnicodeScalarView()
+        // Runs between escapes are appended as whole validated strings (String's append copies
+        // the UTF-8; appending them scalar by scalar was ~8 % of a cache hit's CPU).
+        var scalars = ""
         var runStart = position
-        func flushRun(_ parser: JSONParser, upTo end: Int, into scalars: inout String.UnicodeScalarView) throws(JSONParseError) {
+        func flushRun(_ parser: JSONParser, upTo end: Int, into scalars: inout String) throws(JSONParseError) {
             guard runStart < end else { return }
             // RFC 8259 §8.1: text is UTF-8; reject invalid sequences instead of inventing U+FFFD.
             guard let text = String(validating: parser.bytes[runStart..<end], as: UTF8.self) else {
                 throw parser.error("invalid UTF-8 in string")
             }
-            scalars.append(contentsOf: text.unicodeScalars)
+            scalars += text
         }
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
                 try flushRun(self, upTo: position, into: &scalars)
                 position += 1
-                return String(scalars)
+                return scalars
             }
             if byte < 0x20 { throw error("unescaped control character in string") }
             if byte == UInt8(ascii: "\\") {
                 try flushRun(self, upTo: position, into: &scalars)
                 position += 1
-                scalars.append(try parseEscape())
+                scalars.unicodeScalars.append(try parseEscape())
                 runStart = position
                 continue
             }

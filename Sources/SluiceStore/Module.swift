@@ -9,6 +9,6 @@
 //    bounded by the command timeout; one Lua script admits a request against all of its
 //    limits atomically (`RedisScripts.admit`), mirroring the pure Swift `AdmissionPlanner`.
 //
-// For a gateway on Redis use `RedisStore.gatewayServices(...)`: records cached ≤ 1 s
+// For a gateway on Redis use `RedisStore.gatewayServices(...)`: records cached ≤ 0.5 s
 // (`CachedKeyStore`), the admission failure policy (`FailurePolicyRateLimiter`) and a
 // cache that fails open (`FailOpenResponseCache`).

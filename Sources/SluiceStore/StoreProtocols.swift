@@ -89,18 +89,97 @@ public protocol ResponseCache: Sendable {
     func put(tenant: String, key: [UInt8], value: [UInt8], ttl: Duration) async throws(StoreError)
 }
 
-/// The four services of one store, in memory or on Redis.
+/// A cache hit served in one store step: the entry is looked up and, when it is there, the
+/// request is admitted at its known cost, settled and its usage recorded, atomically. On Redis
+/// this is one script call, so a hit costs one round trip instead of three (cache GET, admit and
+/// settle, usage). A miss consumes nothing; a rejected hit consumes nothing and records nothing.
+public protocol CacheHitServer: Sendable {
+    func serveCached(_ request: CachedServeRequest) async throws(StoreError) -> CachedServeOutcome
+}
+
+public struct CachedServeRequest: Sendable, Hashable {
+    /// Cache scope (the key id; `_admin` / `_anonymous` otherwise).
+    public var tenant: String
+    /// Canonical request bytes (`ResponseCache` key).
+    public var key: [UInt8]
+    /// The admission at the hit's cost (`reservedTokens` = prompt + completion charged);
+    /// nil when the caller has no limits.
+    public var admission: AdmissionRequest?
+    /// Whose usage grows by one request and these tokens; nil records nothing (admin, anonymous).
+    public var usageKeyID: String?
+    public var date: Date
+    public var promptTokens: Int
+    public var completionTokens: Int
+
+    public init(tenant: String, key: [UInt8], admission: AdmissionRequest?, usageKeyID: String?, date: Date,
+                promptTokens: Int, completionTokens: Int) {
+        self.tenant = tenant
+        self.key = key
+        self.admission = admission
+        self.usageKeyID = usageKeyID
+        self.date = date
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+    }
+}
+
+public enum CachedServeOutcome: Sendable, Hashable {
+    /// No entry: nothing was consumed; the request takes the normal path.
+    case miss
+    /// The entry, admitted and settled; `status` is nil when the caller has no limits.
+    case served([UInt8], status: RateLimitStatus?)
+    /// An entry exists but the limits refuse the request; nothing was consumed.
+    case rejected(AdmissionRejection)
+}
+
+/// The serving step as separate calls, for stores in one process (each call is a lock, not a
+/// round trip): cache get, `admitAndSettle`, usage record.
+public struct ComposedCacheHitServer: CacheHitServer {
+    let limiter: any RateLimiter
+    let usage: any UsageStore
+    let cache: any ResponseCache
+
+    public init(limiter: any RateLimiter, usage: any UsageStore, cache: any ResponseCache) {
+        self.limiter = limiter
+        self.usage = usage
+        self.cache = cache
+    }
+
+    public func serveCached(_ request: CachedServeRequest) async throws(StoreError) -> CachedServeOutcome {
+        guard let bytes = try await cache.get(tenant: request.tenant, key: request.key) else { return .miss }
+        var status: RateLimitStatus?
+        if let admission = request.admission {
+            switch try await limiter.admitAndSettle(admission) {
+            case .allowed(let admitted): status = admitted.status
+            case .rejected(let rejection): return .rejected(rejection)
+            }
+        }
+        if let keyID = request.usageKeyID {
+            // After the admission a failure must not turn the hit into a miss (it would be admitted
+            // again); the in-process usage store does not fail anyway.
+            try? await usage.record(keyID: keyID, at: request.date, requests: 1, promptTokens: request.promptTokens,
+                                    completionTokens: request.completionTokens)
+        }
+        return .served(bytes, status: status)
+    }
+}
+
+/// The services of one store, in memory or on Redis.
 public struct StoreServices: Sendable {
     public let keys: any KeyStore
     public let limiter: any RateLimiter
     public let usage: any UsageStore
     public let cache: any ResponseCache
+    /// Cache hits in one step; by default composed of `limiter`, `usage` and `cache`.
+    public let hits: any CacheHitServer
 
-    public init(keys: any KeyStore, limiter: any RateLimiter, usage: any UsageStore, cache: any ResponseCache) {
+    public init(keys: any KeyStore, limiter: any RateLimiter, usage: any UsageStore, cache: any ResponseCache,
+                hits: (any CacheHitServer)? = nil) {
         self.keys = keys
         self.limiter = limiter
         self.usage = usage
         self.cache = cache
+        self.hits = hits ?? ComposedCacheHitServer(limiter: limiter, usage: usage, cache: cache)
     }
 }
 

@@ -131,3 +131,22 @@ import SluiceHTTP
         #expect(withUsage == "data: {\"a\":1}\n\ndata: {\"b\":2}\n\ndata: {\"usage\":{}}\n\ndata: [DONE]\n\n")
     }
 }
+
+@Suite struct CanonicalRequestKeyLayoutTests {
+    /// The layout is part of every cache entry's identity: tag and value, each length-prefixed
+    /// (big-endian u64), numbers as big-endian u64, booleans and optional markers as one byte.
+    @Test func writesTaggedLengthPrefixedFields() {
+        var key = CanonicalRequestKey(endpoint: "e")
+        key.add("b", true)
+        key.add("i", Int64(-2))
+        key.add("o", Optional<String>.none) { $0.add("v", $1) }
+        key.add("s", "hé")
+        func length(_ n: UInt8) -> [UInt8] { [0, 0, 0, 0, 0, 0, 0, n] }
+        let expected: [UInt8] = length(8) + Array("endpoint".utf8) + length(1) + [0x65]
+            + length(1) + [0x62] + length(1) + [1]
+            + length(1) + [0x69] + length(8) + [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFE]
+            + length(1) + [0x6F] + length(1) + [0]
+            + length(1) + [0x73] + length(3) + [0x68, 0xC3, 0xA9]
+        #expect(key.bytes == expected)
+    }
+}

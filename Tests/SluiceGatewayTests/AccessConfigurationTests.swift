@@ -71,5 +71,11 @@ import SluiceStore
         #expect(AccessControl.bearerToken("Basic abc") == nil)
         #expect(AccessControl.bearerToken("Bearer ") == nil)
         #expect(AccessControl.bearerToken(nil) == nil)
+        #expect(AccessControl.bearerToken("  BEARER sk-sluice-a-b\t") == "sk-sluice-a-b")
+        #expect(AccessControl.bearerToken("Bearerabc") == nil)
+        #expect(AccessControl.bearerToken("Bearer") == nil)
+        #expect(AccessControl.bearerToken("Bearer \t ") == nil)
+        #expect(AccessControl.bearerToken("Xearer abc") == nil)
+        #expect(AccessControl.bearerToken("Bearer a b") == "a b")
     }
 }

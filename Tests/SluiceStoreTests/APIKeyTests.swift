@@ -25,8 +25,26 @@ func makeIssuer(random: any SecureRandomSource = OpenSSLRandomSource()) throws -
 
 @Suite struct APIKeyTests {
     @Test func hmacMatchesRFC4231TestCase2() {
-        let mac = SecretHasher.hmacSHA256(key: Array("Jefe".utf8), data: Array("what do ya want for nothing?".utf8))
+        let mac = SecretHasher(anyKey: Array("Jefe".utf8)).hmacSHA256(Array("what do ya want for nothing?".utf8))
         #expect(Hex.encode(mac) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+    }
+
+    /// RFC 4231 §4.7: a key longer than the SHA-256 block is hashed first.
+    @Test func hmacMatchesRFC4231TestCase6() {
+        let mac = SecretHasher(anyKey: [UInt8](repeating: 0xAA, count: 131))
+            .hmacSHA256(Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8))
+        #expect(Hex.encode(mac) == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+    }
+
+    @Test func precomputedHMACEqualsOpenSSLOneShot() throws {
+        for keyLength in [16, 32, 63, 64, 65, 200] {
+            let key = (0..<keyLength).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            let hasher = try SecretHasher(pepper: key)
+            for dataLength in [0, 1, 43, 64, 1000] {
+                let data = (0..<dataLength).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+                #expect(hasher.hmacSHA256(data) == SecretHasher.referenceHMACSHA256(key: key, data: data))
+            }
+        }
     }
 
     @Test func issuedKeyHasTheDocumentedShapeAndParsesBack() throws {

@@ -9,6 +9,38 @@ import Testing
     /// (these tests run beside several concurrent builds).
     let bound = 0.2 + 0.4
 
+    /// A cache hit is served in one script call; with Redis frozen it is a miss within the timeout
+    /// (the request then takes the normal path, whose admission follows the failure policy).
+    @Test func cacheHitIsAMissWithinTheTimeoutWhileRedisIsFrozen() async throws {
+        let redis = try await RedisServerLauncher.start()
+        defer { redis.stop() }
+        let store = try RedisStore(configuration: StoreHarness.configuration(port: redis.port), pepper: testPepper)
+        defer { store.shutdown() }
+        let services = try store.gatewayServices(pepper: testPepper)
+        try await store.cache.put(tenant: "k", key: [1], value: [42], ttl: .seconds(60))
+        let request = CachedServeRequest(tenant: "k", key: [1],
+                                         admission: makeAdmission(keyID: "k", "served", limits: RateLimits(requestsPerMinute: 5)),
+                                         usageKeyID: "k", date: Date(), promptTokens: 0, completionTokens: 0)
+        guard case .served([42], let status?) = try await services.hits.serveCached(request) else {
+            Issue.record("the entry must be served"); return
+        }
+        #expect(status.requests?.remaining == 4)
+        redis.pause()
+        let started = ContinuousClock.now
+        #expect(try await services.hits.serveCached(request) == .miss)
+        #expect(elapsedSeconds(since: started) <= bound)
+        redis.resume()
+        var served = false
+        for _ in 0..<50 where !served {
+            if case .served = try await services.hits.serveCached(request) { served = true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(served)
+        // The call that timed out was already sent: Redis runs it when it wakes, so it may count.
+        let usage = try await store.usage.usage(keyID: "k", from: Date(), to: Date())
+        #expect((2...3).contains(usage.first?.requests ?? 0))
+    }
+
     @Test func frozenRedisAnswersWithinTheTimeoutAndFollowsThePolicy() async throws {
         let redis = try await RedisServerLauncher.start()
         defer { redis.stop() }

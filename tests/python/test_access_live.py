@@ -202,3 +202,38 @@ def test_admin_answers_match_our_openapi_document(gateway):
     check("APIKeyList", gateway.admin("GET", "/v1/admin/keys").json())
     check("CreatedAPIKey", gateway.admin("POST", f"/v1/admin/keys/{created['id']}/rotate", {}).json())
     check("APIKeyUsage", gateway.admin("GET", f"/v1/admin/keys/{created['id']}/usage").json())
+
+
+def test_stream_abandoned_by_the_client_is_charged_the_tokens_generated(gateway):
+    # Budget room for one full reservation (prompt + 1500), not two: charged as reserved, the
+    # second stream below would be refused with insufficient_quota.
+    created = gateway.create_key(tpm=1_000_000, token_budget={"tokens": 2400, "period": "day"})
+    body = {"model": "SmolLM2-135M-Instruct.Q4_1", "messages": [{"role": "user", "content": "Tell a very long story."}],
+            "max_tokens": 1500, "temperature": 0, "stream": True, "stream_options": {"include_usage": True}}
+    headers = {"Authorization": f"Bearer {created['key']}"}
+
+    def read_a_few_chunks_and_leave() -> None:
+        with requests.post(gateway.url + "/v1/chat/completions", json=body, headers=headers, stream=True,
+                           timeout=60) as response:
+            assert response.status_code == 200, response.text
+            chunks = 0
+            for line in response.iter_lines():
+                if line.startswith(b"data: {"):
+                    chunks += 1
+                if chunks >= 4:
+                    break
+            assert chunks >= 4
+        # Leaving the `with` closes the connection mid-stream.
+
+    read_a_few_chunks_and_leave()
+    deadline = time.time() + 10
+    while True:
+        usage = gateway.admin("GET", f"/v1/admin/keys/{created['id']}/usage").json()["data"]
+        if usage or time.time() > deadline:
+            break
+        time.sleep(0.05)
+    assert len(usage) == 1 and usage[0]["requests"] == 1
+    assert usage[0]["prompt_tokens"] > 0
+    assert 3 <= usage[0]["completion_tokens"] < 200, usage
+    # The budget moved by the same small amount: a second full reservation still fits.
+    read_a_few_chunks_and_leave()

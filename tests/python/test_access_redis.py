@@ -57,11 +57,11 @@ def test_revocation_through_one_gateway_reaches_the_other_within_a_second(pair):
     headers = {"Authorization": f"Bearer {created['key']}"}
     assert requests.get(b.url + "/v1/models", headers=headers, timeout=5).status_code == 200  # warms b's cache
     assert a.admin("DELETE", f"/v1/admin/keys/{created['id']}").status_code == 200
-    revoked_at = time.monotonic()
+    revoked_at = time.monotonic()  # measured from the revoke response
     while requests.get(b.url + "/v1/models", headers=headers, timeout=5).status_code == 200:
-        assert time.monotonic() - revoked_at < 1.5, "revoked key still accepted by the other gateway"
-        time.sleep(0.05)
-    assert time.monotonic() - revoked_at <= 1.2
+        assert time.monotonic() - revoked_at <= 1.0, "revoked key still accepted by the other gateway after 1 s"
+        time.sleep(0.02)
+    assert time.monotonic() - revoked_at <= 1.0
 
 
 def test_killed_gateway_frees_its_concurrency_slot_within_the_lease(sluice_bin, model_path, redis_store):

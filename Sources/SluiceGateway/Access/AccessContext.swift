@@ -98,6 +98,16 @@ extension AccessContext {
         return CachedResponse.decode(bytes)
     }
 
+    /// A cached answer for `canonicalKey`, served in one store step: looked up and, when present,
+    /// admitted for one request and no tokens (the limits' headers noted), settled and counted in
+    /// usage (one Redis round trip). nil on a miss, an unreadable entry or an unreachable store:
+    /// nothing was consumed then and the request takes the normal path.
+    /// - Throws: 429 (rate limit, concurrency, quota) when the key's limits refuse the hit; 503
+    ///   store_unavailable is never thrown here (an unreachable store is a miss).
+    public func serveCachedResponse(canonicalKey: [UInt8]) async throws(APIError) -> CachedResponse? {
+        try await control.serveCached(self, canonicalKey: canonicalKey)
+    }
+
     /// Stores an answer under this caller's tenant for the configured TTL (errors are ignored:
     /// a cache write never fails a request).
     public func storeResponse(_ response: CachedResponse, canonicalKey: [UInt8]) async {

@@ -19,21 +19,27 @@ public struct CanonicalRequestKey: Sendable {
 
     public mutating func add(_ tag: String, _ value: String) {
         appendTag(tag)
-        appendLength(value.utf8.count)
-        bytes.append(contentsOf: value.utf8)
-    }
-    public mutating func add(_ tag: String, _ value: Int) { add(tag, Int64(value)) }
-    public mutating func add(_ tag: String, _ value: Int64) { append(tag, Self.bigEndian(UInt64(bitPattern: value))) }
-    public mutating func add(_ tag: String, _ value: Double) { append(tag, Self.bigEndian(value.bitPattern)) }
-    public mutating func add(_ tag: String, _ value: Bool) { append(tag, [value ? 1 : 0]) }
-    public mutating func add<T>(_ tag: String, _ value: T?, _ body: (inout CanonicalRequestKey, T) -> Void) {
-        if let value {
-            append(tag, [1])
-            body(&self, value)
-        } else {
-            append(tag, [0])
+        var value = value
+        value.withUTF8 { utf8 in
+            appendLength(utf8.count)
+            bytes.append(contentsOf: utf8)
         }
     }
+    public mutating func add(_ tag: String, _ value: Int) { add(tag, Int64(value)) }
+    public mutating func add(_ tag: String, _ value: Int64) { appendWord(tag, UInt64(bitPattern: value)) }
+    public mutating func add(_ tag: String, _ value: Double) { appendWord(tag, value.bitPattern) }
+    public mutating func add(_ tag: String, _ value: Bool) { appendByte(tag, value ? 1 : 0) }
+    public mutating func add<T>(_ tag: String, _ value: T?, _ body: (inout CanonicalRequestKey, T) -> Void) {
+        if let value {
+            appendByte(tag, 1)
+            body(&self, value)
+        } else {
+            appendByte(tag, 0)
+        }
+    }
+
+    // The helpers write straight into `bytes` (no temporary arrays): the key is built on every
+    // cacheable request, cache hits included.
 
     mutating func append(_ tag: String, _ value: [UInt8]) {
         appendTag(tag)
@@ -41,18 +47,33 @@ public struct CanonicalRequestKey: Sendable {
         bytes.append(contentsOf: value)
     }
 
+    /// Tag, length 1, one byte.
+    mutating func appendByte(_ tag: String, _ value: UInt8) {
+        appendTag(tag)
+        appendLength(1)
+        bytes.append(value)
+    }
+
+    /// Tag, length 8, the value big-endian.
+    mutating func appendWord(_ tag: String, _ value: UInt64) {
+        appendTag(tag)
+        appendLength(8)
+        appendBigEndian(value)
+    }
+
     mutating func appendTag(_ tag: String) {
-        appendLength(tag.utf8.count)
-        bytes.append(contentsOf: tag.utf8)
+        var tag = tag
+        tag.withUTF8 { utf8 in
+            appendLength(utf8.count)
+            bytes.append(contentsOf: utf8)
+        }
     }
 
-    mutating func appendLength(_ count: Int) {
-        var value = UInt64(count).bigEndian
-        withUnsafeBytes(of: &value) { bytes.append(contentsOf: $0) }
-    }
+    mutating func appendLength(_ count: Int) { appendBigEndian(UInt64(UInt(bitPattern: count))) }
 
-    static func bigEndian(_ value: UInt64) -> [UInt8] {
-        (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * $0)) }
+    mutating func appendBigEndian(_ value: UInt64) {
+        var big = value.bigEndian
+        withUnsafeBytes(of: &big) { bytes.append(contentsOf: $0) }
     }
 
     /// `POST /v1/chat/completions`.

@@ -26,9 +26,11 @@ struct ResponseCacheSlot: Sendable {
     /// The gateway has a cache (`--cache-ttl` > 0): responses then carry `x-sluice-cache`.
     var isEnabled: Bool { access.cacheTTL != nil }
 
-    func lookup() async -> CachedResponse? {
+    /// The cached answer, already admitted (one request, no tokens), settled and counted; nil on
+    /// a miss (nothing consumed). Throws the 429 of a hit the key's limits refuse.
+    func serve() async throws(APIError) -> CachedResponse? {
         guard policy.read else { return nil }
-        return await access.cachedResponse(canonicalKey: key)
+        return try await access.serveCachedResponse(canonicalKey: key)
     }
 
     func store(_ response: CachedResponse) async {

@@ -19,8 +19,13 @@ extension InferenceRoutes {
         // Response cache (Access/ResponseCachePolicy.swift): tenant-scoped, deterministic requests
         // only; looked up before the template is rendered, so a hit costs no tokenisation.
         let cache = access.map { ResponseCacheSlot(access: $0, chat: chat, headers: request.headers) }
-        if let cache, let hit = await cache.lookup() {
-            return await replayCachedResponse(hit, model: chat.model, output: chat.output, access: access)
+        if let cache {
+            // A hit is admitted, settled and counted in the same store step (one Redis round trip).
+            do throws(APIError) {
+                if let hit = try await cache.serve() { return replayCachedResponse(hit, output: chat.output) }
+            } catch {
+                return Self.errorResponse(error)
+            }
         }
         let prompt: [Int32]
         do throws(APIError) {
@@ -64,12 +69,13 @@ extension InferenceRoutes {
         var collected = CollectedChoices(count: chat.output.choices)
         for await event in handle.events {
             if let error = collected.apply(event) {
-                await ticket?.settleAsReserved()
+                await ticket?.settleUnfinished(handle)
                 return Self.errorResponse(error)
             }
         }
         guard let usage = collected.usage else {
-            await ticket?.settleAsReserved()
+            // Cancelled (client gone): the task's `for await` ended early.
+            await ticket?.settleUnfinished(handle)
             return Self.errorResponse(.internal("The request was cancelled before it finished."))
         }
         await ticket?.settle(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens)
@@ -126,7 +132,8 @@ extension InferenceRoutes {
                 handle.cancel()
             }
             guard let usage = collected.usage, !failed else {
-                await ticket?.settleAsReserved()
+                // Client gone, timeout or engine failure: the tokens actually used, not the reservation.
+                await ticket?.settleUnfinished(handle)
                 return
             }
             await ticket?.settle(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens)

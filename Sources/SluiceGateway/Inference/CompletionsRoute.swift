@@ -19,8 +19,13 @@ extension InferenceRoutes {
         }
         // Response cache (Access/): looked up before tokenisation; filled by non-streaming misses.
         let cache = access.map { ResponseCacheSlot(access: $0, completion: completion, headers: request.headers) }
-        if let cache, let hit = await cache.lookup() {
-            return await replayCachedResponse(hit, model: completion.model, output: completion.output, access: access)
+        if let cache {
+            // A hit is admitted, settled and counted in the same store step (one Redis round trip).
+            do throws(APIError) {
+                if let hit = try await cache.serve() { return replayCachedResponse(hit, output: completion.output) }
+            } catch {
+                return Self.errorResponse(error)
+            }
         }
         do throws(APIError) {
             for (index, input) in completion.prompts.enumerated() { prompts.append(try model.completionPrompt(input, index: index)) }
@@ -70,12 +75,13 @@ extension InferenceRoutes {
         var collected = CollectedChoices(count: job.choiceCount)
         for await event in handle.events {
             if let error = collected.apply(event) {
-                await ticket?.settleAsReserved()
+                await ticket?.settleUnfinished(handle)
                 return Self.errorResponse(error)
             }
         }
         guard let usage = collected.usage else {
-            await ticket?.settleAsReserved()
+            // Cancelled (client gone): the task's `for await` ended early.
+            await ticket?.settleUnfinished(handle)
             return Self.errorResponse(.internal("The request was cancelled before it finished."))
         }
         await ticket?.settle(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens)
@@ -135,11 +141,12 @@ extension InferenceRoutes {
             } catch {
                 handle.cancel()
             }
-            // Settled whatever ended the stream: real counts when it completed, else as reserved.
+            // Settled whatever ended the stream: real counts when it completed, else the prompt and
+            // the tokens generated until the client left or the job failed.
             if let settledUsage {
                 await ticket?.settle(promptTokens: settledUsage.promptTokens, completionTokens: settledUsage.completionTokens)
             } else {
-                await ticket?.settleAsReserved()
+                await ticket?.settleUnfinished(handle)
             }
         }
     }

@@ -23,6 +23,8 @@ final class JobRuntime: @unchecked Sendable {
     let submittedAt: Double
     let deadline: Double?
     let wantsLogprobs: Bool
+    /// Shared with the handle: tokens so far, for settling a request that does not complete.
+    let progress: GenerationProgress
     var requests: [RequestID] = []
     var choices: [SequenceID: ChoiceRuntime] = [:]
     var unfinishedRequests = 0
@@ -35,8 +37,9 @@ final class JobRuntime: @unchecked Sendable {
     var finishReasons: [WireFinishReason] = []
 
     init(id: UInt64, continuation: AsyncStream<InferenceEvent>.Continuation, submittedAt: Double,
-         deadline: Double?, wantsLogprobs: Bool) {
+         deadline: Double?, wantsLogprobs: Bool, progress: GenerationProgress) {
         self.id = id
+        self.progress = progress
         self.continuation = continuation
         self.submittedAt = submittedAt
         self.deadline = deadline

@@ -11,6 +11,7 @@ extension EngineService {
             switch event {
             case let .tokenAppended(id, token, _):
                 guard let job = lookUp(id.request) else { continue }
+                job.progress.tokenAppended()
                 appendToken(token, to: id, of: job, sampled: sampled[id])
             case let .finished(id, reason):
                 guard let job = lookUp(id.request) else { continue }
@@ -83,16 +84,20 @@ extension EngineService {
         forget(job)
         let status: String
         if let failure = job.failure {
-            job.continuation.yield(.failed(failure))
             status = failure.code == "timeout" ? "timeout" : "error"
         } else if job.sawCancel {
             status = "cancelled"
         } else {
-            job.continuation.yield(.completed(job.usage))
             status = job.finishReasons.contains(.length) ? "length" : "stop"
         }
-        job.continuation.finish()
+        // Counted before the last event goes out, so whoever sees the stream end sees the metric.
         metrics.requestFinished(status: status, usage: job.usage)
+        if let failure = job.failure {
+            job.continuation.yield(.failed(failure))
+        } else if !job.sawCancel {
+            job.continuation.yield(.completed(job.usage))
+        }
+        job.continuation.finish()
     }
 
     /// OpenAI reports each token's text and exact bytes; alternatives likewise.

@@ -101,7 +101,8 @@ public final class EngineService: @unchecked Sendable {
         let result: Result<JobRuntime, APIError> = signal.withLock {
             guard !stopping else { return .failure(APIError.overloaded(retryAfterSeconds: 5)) }
             let runtime = JobRuntime(id: nextJobID, continuation: continuation, submittedAt: now,
-                                     deadline: job.timeoutSeconds.map { now + $0 }, wantsLogprobs: wantsLogprobs)
+                                     deadline: job.timeoutSeconds.map { now + $0 }, wantsLogprobs: wantsLogprobs,
+                                     progress: GenerationProgress(promptTokens: job.prompts.reduce(0) { $0 + $1.count }))
             for (promptIndex, prompt) in job.prompts.enumerated() {
                 let request = GenerationRequest(promptTokens: prompt, maxNewTokens: job.maxNewTokens,
                                                 choices: job.choicesPerPrompt, cacheSalt: job.cacheSalt)
@@ -140,7 +141,7 @@ public final class EngineService: @unchecked Sendable {
             continuation.onTermination = { [weak self] termination in
                 if case .cancelled = termination { self?.cancel(jobID: jobID) }
             }
-            return .success(InferenceHandle(id: jobID, events: events, service: self))
+            return .success(InferenceHandle(id: jobID, events: events, progress: runtime.progress, service: self))
         }
     }
 

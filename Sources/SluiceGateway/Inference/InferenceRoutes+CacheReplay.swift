@@ -2,16 +2,10 @@ import SluiceAPI
 import SluiceHTTP
 
 extension InferenceRoutes {
-    /// A cache hit, shared by chat and completions: admitted for its request
-    /// (rpm) only, no tokens; replayed in the shape asked for (a stream of the
-    /// cached chunks, or the cached JSON body).
-    func replayCachedResponse(_ hit: CachedResponse, model: String, output: OutputOptions,
-                              access: AccessContext?) async -> HTTPResponse {
-        do throws(APIError) {
-            try await access?.admitServed(model: model, promptTokens: 0, completionTokens: 0)
-        } catch {
-            return Self.errorResponse(error)
-        }
+    /// A cache hit, shared by chat and completions (already admitted for its request (rpm)
+    /// only, no tokens, by `ResponseCacheSlot.serve`): replayed in the shape asked for (a
+    /// stream of the cached chunks, or the cached JSON body).
+    func replayCachedResponse(_ hit: CachedResponse, output: OutputOptions) -> HTTPResponse {
         var headers: HTTPHeaders = [:]
         ResponseCachePolicy.mark(&headers, hit: true)
         if output.stream {

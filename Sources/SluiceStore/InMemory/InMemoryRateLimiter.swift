@@ -18,6 +18,15 @@ public final class InMemoryRateLimiter: RateLimiter {
         }
     }
 
+    /// Both steps under one lock.
+    public func admitAndSettle(_ request: AdmissionRequest) async throws(StoreError) -> AdmissionDecision {
+        try request.validate()
+        let now = clock.nowMicroseconds()
+        return states.withLock { states in
+            AdmissionPlanner.admitAndSettle(request, state: &states[request.keyID, default: KeyLimitState()], now: now)
+        }
+    }
+
     @discardableResult
     public func settle(_ reservation: Reservation, actualTokens: Int, releasingLease: Bool) async throws(StoreError) -> Bool {
         let now = clock.nowMicroseconds()

@@ -24,27 +24,19 @@ public enum APIKeyFormat {
     /// Works on bytes, checks the exact length first, so any size or content is
     /// answered in bounded time without allocation beyond the two result strings.
     public static func parse(_ presented: some StringProtocol) -> ParsedAPIKey? {
-        let bytes = presented.utf8
-        guard bytes.count == totalLength else { return nil }
-        let prefixBytes = prefix.utf8
-        guard bytes.starts(with: prefixBytes) else { return nil }
-        var index = bytes.index(bytes.startIndex, offsetBy: prefixBytes.count)
-        let idStart = index
-        let idEnd = bytes.index(idStart, offsetBy: keyIDLength)
-        let separator = idEnd
-        let secretStart = bytes.index(after: separator)
-        guard bytes[separator] == UInt8(ascii: "-") else { return nil }
-        while index < idEnd {
-            guard isBase62(bytes[index]) else { return nil }
-            index = bytes.index(after: index)
-        }
-        index = secretStart
-        while index < bytes.endIndex {
-            guard isBase62(bytes[index]) else { return nil }
-            index = bytes.index(after: index)
-        }
-        return ParsedAPIKey(keyID: String(decoding: Array(bytes[idStart..<idEnd]), as: UTF8.self),
-                            secret: String(decoding: Array(bytes[secretStart...]), as: UTF8.self))
+        var text = String(presented)
+        return text.withUTF8 { parse(bytes: $0) }
+    }
+
+    static func parse(bytes: UnsafeBufferPointer<UInt8>) -> ParsedAPIKey? {
+        let prefixLength = prefix.utf8.count
+        guard bytes.count == totalLength, bytes.starts(with: prefix.utf8) else { return nil }
+        let idEnd = prefixLength + keyIDLength
+        guard bytes[idEnd] == UInt8(ascii: "-") else { return nil }
+        for index in prefixLength..<idEnd where !isBase62(bytes[index]) { return nil }
+        for index in (idEnd + 1)..<bytes.count where !isBase62(bytes[index]) { return nil }
+        return ParsedAPIKey(keyID: String(decoding: UnsafeBufferPointer(rebasing: bytes[prefixLength..<idEnd]), as: UTF8.self),
+                            secret: String(decoding: UnsafeBufferPointer(rebasing: bytes[(idEnd + 1)...]), as: UTF8.self))
     }
 
     /// A key id is accepted from admin routes as-is; check it before it becomes part of a Redis key.

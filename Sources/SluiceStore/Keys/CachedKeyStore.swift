@@ -4,12 +4,15 @@ import Synchronization
 /// A gateway-local cache of key records in front of a shared `KeyStore` (Redis).
 ///
 /// Every replica that caches auth data has had "revoked key still works elsewhere" bugs
-/// (LiteLLM #9820, #2149); the fix kept here is a short TTL, capped at one second, so a
-/// revocation through any replica is honoured by every replica within a second. Unknown
-/// ids are cached too (with the same TTL), so random ids cannot hammer Redis. The secret
-/// is checked locally against the cached HMAC on every call.
+/// (LiteLLM #9820, #2149); the fix kept here is a short TTL, capped at half a second, so a
+/// revocation through any replica is honoured by every replica within one second, with
+/// room to spare for a fetch in flight and a loaded machine (an entry's age counts from
+/// before its fetch started, so it never outlives the TTL past a concurrent revocation).
+/// The cost is one Redis read per key and replica every half second, off the hit path
+/// otherwise. Unknown ids are cached too (with the same TTL), so random ids cannot hammer
+/// Redis. The secret is checked locally against the cached HMAC on every call.
 public final class CachedKeyStore: KeyStore {
-    public static let maximumTTL: Duration = .seconds(1)
+    public static let maximumTTL: Duration = .milliseconds(500)
 
     private struct Entry {
         let record: APIKeyRecord?
@@ -23,8 +26,8 @@ public final class CachedKeyStore: KeyStore {
     private let maxEntries: Int
     private let entries = Mutex<[String: Entry]>([:])
 
-    /// - Parameter ttl: how long a record is trusted; values above one second are capped.
-    public init(base: any KeyStore, hasher: SecretHasher, ttl: Duration = .seconds(1), maxEntries: Int = 100_000,
+    /// - Parameter ttl: how long a record is trusted; values above `maximumTTL` are capped.
+    public init(base: any KeyStore, hasher: SecretHasher, ttl: Duration = CachedKeyStore.maximumTTL, maxEntries: Int = 100_000,
                 clock: any StoreClock = SystemStoreClock()) {
         self.base = base
         self.issuer = APIKeyIssuer(hasher: hasher)
@@ -89,7 +92,7 @@ public final class CachedKeyStore: KeyStore {
         let fetchedAt = time ?? clock.nowMicroseconds()
         entries.withLock { entries in
             if entries.count >= maxEntries && entries[id] == nil {
-                // Dropping everything is crude but bounded and rare; entries live ≤ 1 s anyway.
+                // Dropping everything is crude but bounded and rare; entries live ≤ 0.5 s anyway.
                 entries.removeAll(keepingCapacity: true)
             }
             entries[id] = Entry(record: record, fetchedAt: fetchedAt)

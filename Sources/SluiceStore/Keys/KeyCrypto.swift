@@ -38,27 +38,60 @@ struct Base62Generator {
 /// HMAC-SHA256 keyed with the server pepper (kept outside the store, so a dump of
 /// Redis or the key file alone cannot be used to test guesses).
 public struct SecretHasher: Sendable {
-    private let pepper: [UInt8]
+    /// SHA-256 states after absorbing the key block XOR ipad / opad (RFC 2104 §2): computed once,
+    /// copied per hash. OpenSSL 3's one-shot `HMAC()` fetches the algorithm and allocates a
+    /// context on every call, which made it the largest crypto cost of a cache hit.
+    private let inner: SHA256_CTX
+    private let outer: SHA256_CTX
 
     public init(pepper: [UInt8]) throws(StoreError) {
         guard pepper.count >= 16 else {
             throw StoreError(.invalidArgument, "the key pepper must be at least 16 bytes")
         }
-        self.pepper = pepper
+        self.init(anyKey: pepper)
     }
 
-    /// Hex HMAC-SHA256(pepper, secret).
+    /// Any HMAC key (the RFC 4231 vectors use short ones); the pepper rule is `init(pepper:)`'s.
+    init(anyKey pepper: [UInt8]) {
+        // RFC 2104 §2: a key longer than the block (64 bytes for SHA-256) is hashed first.
+        var block = pepper.count > 64 ? Digest.sha256(pepper) : pepper
+        block += [UInt8](repeating: 0, count: 64 - block.count)
+        var inner = SHA256_CTX()
+        var outer = SHA256_CTX()
+        SHA256_Init(&inner)
+        SHA256_Init(&outer)
+        let innerPad = block.map { $0 ^ 0x36 }
+        let outerPad = block.map { $0 ^ 0x5C }
+        innerPad.withUnsafeBytes { _ = SHA256_Update(&inner, $0.baseAddress, $0.count) }
+        outerPad.withUnsafeBytes { _ = SHA256_Update(&outer, $0.baseAddress, $0.count) }
+        self.inner = inner
+        self.outer = outer
+    }
+
+    /// Lowercase hex HMAC-SHA256(pepper, secret): what key records store.
     public func hash(secret: String) -> String {
-        Hex.encode(Self.hmacSHA256(key: pepper, data: Array(secret.utf8)))
+        Hex.encode(hmacSHA256(Array(secret.utf8)))
     }
 
-    static func hmacSHA256(key: [UInt8], data: [UInt8]) -> [UInt8] {
+    func hmacSHA256(_ data: [UInt8]) -> [UInt8] {
+        var innerDigest = [UInt8](repeating: 0, count: 32)
+        var context = inner
+        data.withUnsafeBytes { _ = SHA256_Update(&context, $0.baseAddress, $0.count) }
+        innerDigest.withUnsafeMutableBufferPointer { _ = SHA256_Final($0.baseAddress, &context) }
+        var out = [UInt8](repeating: 0, count: 32)
+        context = outer
+        innerDigest.withUnsafeBytes { _ = SHA256_Update(&context, $0.baseAddress, $0.count) }
+        out.withUnsafeMutableBufferPointer { _ = SHA256_Final($0.baseAddress, &context) }
+        return out
+    }
+
+    /// OpenSSL's one-shot HMAC, for tests that check the precomputed form against it.
+    static func referenceHMACSHA256(key: [UInt8], data: [UInt8]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
         var outLength: UInt32 = 0
         key.withUnsafeBytes { keyBuffer in
             data.withUnsafeBytes { dataBuffer in
                 out.withUnsafeMutableBufferPointer { outBuffer in
-                    // Returns the output pointer; cannot fail for SHA-256 with in-memory buffers.
                     _ = HMAC(EVP_sha256(), keyBuffer.baseAddress, Int32(keyBuffer.count),
                              dataBuffer.baseAddress?.assumingMemoryBound(to: UInt8.self), dataBuffer.count,
                              outBuffer.baseAddress, &outLength)
@@ -70,15 +103,17 @@ public struct SecretHasher: Sendable {
 }
 
 enum Digest {
+    /// SHA-256 through the low-level interface (no per-call algorithm fetch, unlike `SHA256()`
+    /// in OpenSSL 3); the cache key of every request is one of these.
     static func sha256(_ data: [UInt8]) -> [UInt8] {
+        var context = SHA256_CTX()
+        SHA256_Init(&context)
+        data.withUnsafeBytes { _ = SHA256_Update(&context, $0.baseAddress, $0.count) }
         var out = [UInt8](repeating: 0, count: 32)
-        data.withUnsafeBufferPointer { input in
-            out.withUnsafeMutableBufferPointer { _ = SHA256(input.baseAddress, input.count, $0.baseAddress) }
-        }
+        out.withUnsafeMutableBufferPointer { _ = SHA256_Final($0.baseAddress, &context) }
         return out
     }
 
-    /// SHA-1 of a Lua script: the name Redis gives it for EVALSHA.
     static func sha1Hex(_ text: String) -> String {
         let data = Array(text.utf8)
         var out = [UInt8](repeating: 0, count: 20)

@@ -87,7 +87,18 @@ public enum AdmissionPlanner {
         return .allowed(Admission(reservation: reservation, status: status))
     }
 
+    /// `admit`, then, when allowed, `settle` at the reserved size with the lease released: a request
+    /// served at once (a cache hit). Mirrored by `admission(..., served)` in `RedisScripts`.
+    public static func admitAndSettle(_ request: AdmissionRequest, state: inout KeyLimitState, now: Int64) -> AdmissionDecision {
+        let decision = admit(request, state: &state, now: now)
+        if case .allowed(let admission) = decision {
+            settle(admission.reservation, actualTokens: request.reservedTokens, releasingLease: true, state: &state, now: now)
+        }
+        return decision
+    }
+
     /// Settles a reservation; false when it was already settled (or expired).
+    @discardableResult
     public static func settle(_ reservation: Reservation, actualTokens: Int, releasingLease: Bool,
                               state: inout KeyLimitState, now: Int64) -> Bool {
         if releasingLease { state.leases[reservation.requestID] = nil }

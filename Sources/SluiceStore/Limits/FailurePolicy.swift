@@ -173,3 +173,24 @@ public final class FailOpenResponseCache: ResponseCache {
         }
     }
 }
+
+/// Cache hits fail open like the cache: an unreachable store is a miss, and the request takes
+/// the normal path (whose admission follows the failure policy).
+public final class FailOpenCacheHitServer: CacheHitServer {
+    private let base: any CacheHitServer
+    private let onError: @Sendable (StoreError) -> Void
+
+    public init(base: any CacheHitServer, onError: @escaping @Sendable (StoreError) -> Void = { _ in }) {
+        self.base = base
+        self.onError = onError
+    }
+
+    public func serveCached(_ request: CachedServeRequest) async throws(StoreError) -> CachedServeOutcome {
+        do {
+            return try await base.serveCached(request)
+        } catch {
+            onError(error)
+            return .miss
+        }
+    }
+}

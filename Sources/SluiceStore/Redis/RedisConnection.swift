@@ -45,14 +45,13 @@ final class RedisConnection {
     func command(_ command: RedisCommand) throws(StoreError) -> RedisReply {
         let context = try prepare()
         let started = MonotonicClock.nowMicros()
-        guard let sent = withArgv(command.arguments, { argc, argv, lengths in
-            redisCommandArgv(context, argc, argv, lengths)
-        }) else { throw StoreError(.invalidArgument, "empty Redis command") }
-        guard let raw = sent else { throw fail(context, started: started) }
-        let reply = raw.assumingMemoryBound(to: redisReply.self)
+        guard command.count > 0 else { throw StoreError(.invalidArgument, "empty Redis command") }
+        guard append(command, to: context) == REDIS_OK else { throw fail(context, started: started) }
+        var raw: UnsafeMutableRawPointer?
+        guard redisGetReply(context, &raw) == REDIS_OK, let raw else { throw fail(context, started: started) }
         defer { freeReplyObject(raw) }
         succeeded()
-        return RedisReply(copying: reply)
+        return RedisReply(copying: raw.assumingMemoryBound(to: redisReply.self))
     }
 
     /// Sends all commands in one write and reads all replies (one round trip).
@@ -60,10 +59,8 @@ final class RedisConnection {
         guard !commands.isEmpty else { return [] }
         let context = try prepare()
         for command in commands {
-            guard let status = withArgv(command.arguments, { argc, argv, lengths in
-                redisAppendCommandArgv(context, argc, argv, lengths)
-            }) else { throw StoreError(.invalidArgument, "empty Redis command") }
-            guard status == REDIS_OK else { throw fail(context, started: MonotonicClock.nowMicros()) }
+            guard command.count > 0 else { throw StoreError(.invalidArgument, "empty Redis command") }
+            guard append(command, to: context) == REDIS_OK else { throw fail(context, started: MonotonicClock.nowMicros()) }
         }
         let started = MonotonicClock.nowMicros()
         var replies: [RedisReply] = []
@@ -78,17 +75,31 @@ final class RedisConnection {
         return replies
     }
 
+    /// Queues the command's RESP bytes in hiredis's output buffer (sent by the next read).
+    private func append(_ command: RedisCommand, to context: UnsafeMutablePointer<redisContext>) -> Int32 {
+        command.resp.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return REDIS_ERR }
+            return base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                redisAppendFormattedCommand(context, $0, buffer.count)
+            }
+        }
+    }
+
     /// EVALSHA, and on NOSCRIPT (script cache flushed, Redis restarted, replica promoted)
     /// EVAL with the source, which also puts it back in the cache.
     func evaluate(_ script: RedisScript, keys: [[UInt8]], arguments: [[UInt8]]) throws(StoreError) -> RedisReply {
-        var tail: [[UInt8]] = [Array(String(keys.count).utf8)]
-        tail.append(contentsOf: keys)
-        tail.append(contentsOf: arguments)
-        let reply = try command(RedisCommand([Array("EVALSHA".utf8), Array(script.sha1.utf8)] + tail))
-        if reply.isNoScript {
-            return try command(RedisCommand([Array("EVAL".utf8), Array(script.source.utf8)] + tail))
+        try evaluateAll([ScriptCall(script: script, keys: keys, arguments: arguments)])[0]
+    }
+
+    /// Several script calls in one pipeline (one write, replies read in order); a call answered
+    /// NOSCRIPT did not run and is sent again with its source.
+    func evaluateAll(_ calls: [ScriptCall]) throws(StoreError) -> [RedisReply] {
+        var replies = try pipeline(calls.map { $0.script.evalSHA($0.keysAndArguments) })
+        for index in replies.indices where replies[index].isNoScript {
+            let call = calls[index]
+            replies[index] = try command(call.script.eval(call.keysAndArguments))
         }
-        return reply
+        return replies
     }
 
     // MARK: Connection management
@@ -109,7 +120,9 @@ final class RedisConnection {
         }
         let context = try connectIfNeeded(now: now, remaining: remaining)
         let wanted = min(configuration.commandTimeout.microseconds, remaining)
-        if wanted != appliedTimeoutMicros {
+        // Re-applied only when it moved by more than a millisecond: a job that queued briefly
+        // would otherwise cost a setsockopt pair on every call for a sub-millisecond change.
+        if abs(wanted - appliedTimeoutMicros) > 1_000 {
             guard redisSetTimeout(context, Self.timeval(micros: wanted)) == REDIS_OK else {
                 throw fail(context, started: now)
             }
@@ -229,34 +242,6 @@ final class RedisConnection {
     }
 }
 
-/// Calls `body` with C argv/argvlen arrays pointing into one contiguous copy of `arguments`
-/// (nil for an empty command, which hiredis cannot send).
-private func withArgv<R>(_ arguments: [[UInt8]],
-                         _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> R) -> R? {
-    var flat: [UInt8] = []
-    flat.reserveCapacity(arguments.reduce(1) { $0 + $1.count })
-    var offsets: [Int] = []
-    var lengths: [Int] = []
-    for argument in arguments {
-        offsets.append(flat.count)
-        lengths.append(argument.count)
-        flat.append(contentsOf: argument)
-    }
-    flat.append(0)  // never an empty buffer, so baseAddress exists
-    return flat.withUnsafeBufferPointer { buffer -> R? in
-        guard let base = buffer.baseAddress else { return nil }
-        var pointers: [UnsafePointer<CChar>?] = offsets.map {
-            UnsafeRawPointer(base + $0).assumingMemoryBound(to: CChar.self)
-        }
-        return pointers.withUnsafeMutableBufferPointer { argv -> R? in
-            lengths.withUnsafeBufferPointer { lengthBuffer -> R? in
-                guard let argvBase = argv.baseAddress, let lengthBase = lengthBuffer.baseAddress else { return nil }
-                return body(Int32(arguments.count), argvBase, lengthBase)
-            }
-        }
-    }
-}
-
 /// Shared by the connections of one pool: when any of them last got a reply.
 final class RedisHealth: Sendable {
     private let lastSuccessMicros = Atomic<Int64>(0)
@@ -287,12 +272,39 @@ struct RedisScript: Sendable, Hashable {
         self.sha1 = Digest.sha1Hex(source)
     }
 
-    /// `EVALSHA sha numkeys keys... args...`, for a pipeline (the caller handles NOSCRIPT).
-    func evalSHA(keys: [[UInt8]], arguments: [[UInt8]]) -> RedisCommand {
-        var parts: [[UInt8]] = [Array("EVALSHA".utf8), Array(sha1.utf8), Array(String(keys.count).utf8)]
-        parts.append(contentsOf: keys)
-        parts.append(contentsOf: arguments)
-        return RedisCommand(parts)
+    /// `EVALSHA sha numkeys keys... args...` (the caller handles NOSCRIPT).
+    func evalSHA(_ keysAndArguments: RedisCommand) -> RedisCommand {
+        var command = RedisCommand("EVALSHA")
+        command.append(sha1)
+        command.append(contentsOf: keysAndArguments)
+        return command
+    }
+
+    /// `EVAL source numkeys keys... args...` (after NOSCRIPT; also caches the script again).
+    func eval(_ keysAndArguments: RedisCommand) -> RedisCommand {
+        var command = RedisCommand("EVAL")
+        command.append(source)
+        command.append(contentsOf: keysAndArguments)
+        return command
+    }
+}
+
+/// One script invocation, as queued for a pool thread: `numkeys keys... args...` as RESP.
+struct ScriptCall: Sendable {
+    let script: RedisScript
+    let keysAndArguments: RedisCommand
+
+    init(script: RedisScript, keysAndArguments: RedisCommand) {
+        self.script = script
+        self.keysAndArguments = keysAndArguments
+    }
+
+    init(script: RedisScript, keys: [[UInt8]], arguments: [[UInt8]]) {
+        var tail = RedisCommand([])
+        tail.append(integer: keys.count)
+        for key in keys { tail.append(bytes: key) }
+        for argument in arguments { tail.append(bytes: argument) }
+        self.init(script: script, keysAndArguments: tail)
     }
 }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Key records in Redis hashes: every replica reads the same record, so a revocation
-/// is visible everywhere on the next read (wrap in `CachedKeyStore` for ≤ 1 s caching).
+/// is visible everywhere on the next read (wrap in `CachedKeyStore` for ≤ 0.5 s caching).
 public final class RedisKeyStore: KeyStore {
     private let pool: RedisConnectionPool
     private let schema: RedisKeySchema

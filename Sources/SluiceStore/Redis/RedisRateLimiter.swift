@@ -17,42 +17,20 @@ public final class RedisRateLimiter: RateLimiter {
 
     public func admit(_ request: AdmissionRequest) async throws(StoreError) -> AdmissionDecision {
         let call = try admitCall(request)
-        let reply = try await pool.run { connection throws(StoreError) in
-            try connection.evaluate(RedisScripts.admit, keys: call.keys, arguments: call.arguments)
-        }
+        let reply = try await pool.evaluate(ScriptCall(script: RedisScripts.admit, keys: call.keys, arguments: call.arguments))
         return try Self.decision(reply, request: request, periodID: call.periodID)
     }
 
-    /// `admit` then `settle` pipelined on one connection: one round trip instead of two. Redis runs
-    /// the two scripts in order; after a rejection the settle finds no reservation and does nothing,
-    /// so a rejected request still consumes nothing.
+    /// `admit` and `settle` at the reserved size in one script call (`RedisScripts.serve` without the
+    /// cache lookup and usage): one round trip, and a rejection consumes nothing.
     public func admitAndSettle(_ request: AdmissionRequest) async throws(StoreError) -> AdmissionDecision {
-        let call = try admitCall(request)
-        let limits = request.limits
-        let id = request.keyID
-        let settleKeys = [schema.tokenMeter(id), schema.budget(id, periodID: call.periodID ?? "none"),
-                          schema.reservation(id, requestID: request.requestID), schema.leases(id)]
-        let settleArguments = [Array(request.requestID.utf8), ascii(limits.tokensPerMinute ?? 0),
-                               ascii(request.reservedTokens), ascii(1), passedTime]
-        let reply = try await pool.run { connection throws(StoreError) in
-            let replies = try connection.pipeline([
-                RedisScripts.admit.evalSHA(keys: call.keys, arguments: call.arguments),
-                RedisScripts.settle.evalSHA(keys: settleKeys, arguments: settleArguments),
-            ])
-            guard replies.count == 2 else { throw StoreError(.unexpectedReply, "pipeline returned \(replies.count) replies") }
-            // NOSCRIPT (script cache flushed): rerun in order with the source. If only the settle
-            // script was missing, the admission already happened and only the settle is rerun.
-            if replies[0].isNoScript {
-                let admitted = try connection.evaluate(RedisScripts.admit, keys: call.keys, arguments: call.arguments)
-                _ = try connection.evaluate(RedisScripts.settle, keys: settleKeys, arguments: settleArguments)
-                return admitted
-            }
-            if replies[1].isNoScript {
-                _ = try connection.evaluate(RedisScripts.settle, keys: settleKeys, arguments: settleArguments)
-            }
-            return replies[0]
+        let call = try ServeCall(schema: schema, admission: request, lookup: nil, usage: nil, passedTime: passedTime,
+                                 limitClock: limitClock)
+        let reply = try await pool.evaluate(ScriptCall(script: RedisScripts.serve, keysAndArguments: call.keysAndArguments))
+        switch try call.outcome(reply) {
+        case .served(_, let decision?), .rejected(let decision): return decision
+        case .served(_, nil), .miss: throw StoreError(.unexpectedReply, "serve answered without a decision")
         }
-        return try Self.decision(reply, request: request, periodID: call.periodID)
     }
 
     private struct AdmitCall: Sendable {
@@ -90,9 +68,15 @@ public final class RedisRateLimiter: RateLimiter {
 
     private static func decision(_ reply: RedisReply, request: AdmissionRequest,
                                  periodID: String?) throws(StoreError) -> AdmissionDecision {
+        let values = try reply.arrayValue("admit").map { value throws(StoreError) in try value.integerValue("admit") }
+        return try decision(values, request: request, periodID: periodID)
+    }
+
+    /// The 10 values of the `admission` Lua function as a decision.
+    static func decision(_ values: [Int64], request: AdmissionRequest,
+                         periodID: String?) throws(StoreError) -> AdmissionDecision {
         let limits = request.limits
         let id = request.keyID
-        let values = try reply.arrayValue("admit").map { value throws(StoreError) in try value.integerValue("admit") }
         guard values.count == 10 else {
             throw StoreError(.unexpectedReply, "admit returned \(values.count) values, expected 10")
         }
@@ -122,9 +106,7 @@ public final class RedisRateLimiter: RateLimiter {
                     schema.reservation(id, requestID: reservation.requestID), schema.leases(id)]
         let arguments = [Array(reservation.requestID.utf8), ascii(reservation.limits.tokensPerMinute ?? 0),
                          ascii(max(0, actualTokens)), ascii(releasingLease ? 1 : 0), passedTime]
-        let settled = try await pool.run { connection throws(StoreError) in
-            try connection.evaluate(RedisScripts.settle, keys: keys, arguments: arguments).integerValue("settle")
-        }
+        let settled = try await pool.evaluate(ScriptCall(script: RedisScripts.settle, keys: keys, arguments: arguments)).integerValue("settle")
         return settled == 1
     }
 
@@ -136,9 +118,7 @@ public final class RedisRateLimiter: RateLimiter {
     public func renewLease(_ reservation: Reservation) async throws(StoreError) {
         let keys = [schema.leases(reservation.keyID)]
         let arguments = [Array(reservation.requestID.utf8), ascii(reservation.leaseDuration.microseconds), passedTime]
-        try await pool.run { connection throws(StoreError) in
-            try connection.evaluate(RedisScripts.renewLease, keys: keys, arguments: arguments).expectOK("renew lease")
-        }
+        try await pool.evaluate(ScriptCall(script: RedisScripts.renewLease, keys: keys, arguments: arguments)).expectOK("renew lease")
     }
 
     private static func limitStatus(_ limit: Int64, _ remaining: Int64, _ resetMicros: Int64) -> LimitStatus? {
@@ -147,4 +127,9 @@ public final class RedisRateLimiter: RateLimiter {
     }
 }
 
-func ascii(_ value: some BinaryInteger) -> [UInt8] { Array(String(value).utf8) }
+/// Decimal digits of `value` (a Redis argument), written without a `String` in between.
+func ascii(_ value: some BinaryInteger) -> [UInt8] {
+    var digits: [UInt8] = []
+    RedisCommand.appendDecimal(Int64(clamping: value), to: &digits)
+    return digits
+}

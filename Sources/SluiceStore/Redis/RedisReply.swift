@@ -98,25 +98,90 @@ public enum RedisReply: Sendable, Hashable {
     }
 }
 
-/// Builds binary-safe argument vectors.
+/// A command as RESP (the Redis protocol's array of bulk strings), built as arguments are added:
+/// the connection hands the bytes to hiredis as they are (`redisAppendFormattedCommand`), so a
+/// command costs one buffer instead of an array per argument plus hiredis re-formatting them.
 struct RedisCommand: Sendable {
-    var arguments: [[UInt8]]
+    /// Arguments so far.
+    private(set) var count = 0
+    /// `$<length>\r\n<bytes>\r\n` per argument (the `*<count>` header is added by `resp`).
+    private(set) var body: [UInt8] = []
 
-    init(_ name: String) { arguments = [Array(name.utf8)] }
+    init(_ name: String) { append(name) }
 
-    init(_ arguments: [[UInt8]]) { self.arguments = arguments }
+    init(_ arguments: [[UInt8]]) {
+        for argument in arguments { append(bytes: argument) }
+    }
+
+    /// The complete RESP command.
+    var resp: [UInt8] {
+        var out: [UInt8] = [0x2A]  // "*"
+        out.reserveCapacity(body.count + 16)
+        Self.appendDecimal(Int64(count), to: &out)
+        out += [0x0D, 0x0A]
+        out += body
+        return out
+    }
 
     func adding(_ value: String) -> RedisCommand {
         var copy = self
-        copy.arguments.append(Array(value.utf8))
+        copy.append(value)
         return copy
     }
 
-    func adding(_ value: some BinaryInteger) -> RedisCommand { adding(String(value)) }
+    func adding(_ value: some BinaryInteger) -> RedisCommand {
+        var copy = self
+        copy.append(integer: value)
+        return copy
+    }
 
     func adding(bytes: [UInt8]) -> RedisCommand {
         var copy = self
-        copy.arguments.append(bytes)
+        copy.append(bytes: bytes)
         return copy
+    }
+
+    mutating func append(_ value: String) {
+        var value = value
+        value.withUTF8 { append(bytes: $0) }
+    }
+
+    mutating func append(bytes: some Collection<UInt8>) {
+        count += 1
+        body.append(0x24)  // "$"
+        Self.appendDecimal(Int64(bytes.count), to: &body)
+        body += [0x0D, 0x0A]
+        body.append(contentsOf: bytes)
+        body += [0x0D, 0x0A]
+    }
+
+    /// An integer argument in decimal, written without a `String`.
+    mutating func append(integer value: some BinaryInteger) {
+        var digits: [UInt8] = []
+        Self.appendDecimal(Int64(clamping: value), to: &digits)
+        append(bytes: digits)
+    }
+
+    /// Every argument of `other`, after this command's.
+    mutating func append(contentsOf other: RedisCommand) {
+        count += other.count
+        body += other.body
+    }
+
+    static func appendDecimal(_ number: Int64, to out: inout [UInt8]) {
+        if number < 0 { out.append(0x2D) }
+        var magnitude = number.magnitude
+        var reversed: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                       UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var length = 0
+        withUnsafeMutableBytes(of: &reversed) { digits in
+            repeat {
+                digits[length] = UInt8(0x30 + magnitude % 10)
+                magnitude /= 10
+                length += 1
+            } while magnitude > 0
+            for index in stride(from: length - 1, through: 0, by: -1) { out.append(digits[index]) }
+        }
     }
 }

@@ -10,7 +10,7 @@ public final class RedisResponseCache: ResponseCache {
     }
 
     public func get(tenant: String, key: [UInt8]) async throws(StoreError) -> [UInt8]? {
-        let command = RedisCommand("GET").adding(bytes: schema.cacheEntry(digest: CacheEntryKey.digest(tenant: tenant, key: key)))
+        let command = RedisCommand("GET").adding(bytes: schema.cacheEntry(tenant: tenant, digest: CacheEntryKey.digest(tenant: tenant, key: key)))
         return try await pool.run { connection throws(StoreError) in
             try connection.command(command).optionalBytes("cache get")
         }
@@ -19,7 +19,7 @@ public final class RedisResponseCache: ResponseCache {
     public func put(tenant: String, key: [UInt8], value: [UInt8], ttl: Duration) async throws(StoreError) {
         let milliseconds = ttl.microseconds / 1000
         guard milliseconds > 0 else { return }
-        let command = RedisCommand("SET").adding(bytes: schema.cacheEntry(digest: CacheEntryKey.digest(tenant: tenant, key: key)))
+        let command = RedisCommand("SET").adding(bytes: schema.cacheEntry(tenant: tenant, digest: CacheEntryKey.digest(tenant: tenant, key: key)))
             .adding(bytes: value).adding("PX").adding(milliseconds)
         try await pool.run { connection throws(StoreError) in try connection.command(command).expectOK("cache put") }
     }

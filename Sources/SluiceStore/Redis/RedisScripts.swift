@@ -30,31 +30,16 @@ enum RedisScripts {
 
     """
 
-    /// All limits of one request, all or nothing.
-    /// KEYS: 1 request TAT, 2 token TAT, 3 lease ZSET, 4 budget counter, 5 reservation.
-    /// ARGV: 1 request id, 2 rpm (0 none), 3 tpm (0 none), 4 reserved tokens, 5 max concurrent (0 none),
-    ///       6 lease µs, 7 budget tokens (-1 none), 8 budget counter TTL s, 9 reservation lifetime µs,
-    ///       10 time µs (0: Redis TIME; a caller clock only for deterministic tests).
-    /// Returns {allowed, reason (0 ok, 1 quota, 2 rate, 3 concurrency), retry µs,
-    ///          rpm limit, rpm remaining, rpm reset µs, tpm limit, tpm remaining, tpm reset µs, tpm cost}.
-    static let admit = RedisScript(name: "admit", source: prelude + """
-    local now = now_us(ARGV[10])
-    local request_id = ARGV[1]
-    local rpm = tonumber(ARGV[2])
-    local tpm = tonumber(ARGV[3])
-    local reserved = tonumber(ARGV[4])
-    local max_conc = tonumber(ARGV[5])
-    local lease_us = tonumber(ARGV[6])
-    local budget = tonumber(ARGV[7])
-    local budget_ttl = tonumber(ARGV[8])
-    local resv_life = tonumber(ARGV[9])
-    local tpm_cost = reserved
-    if tpm > 0 and reserved > tpm then tpm_cost = tpm end
-
-    -- Phase 1: decide every limit; nothing is consumed here (expired leases are only swept).
-    -- evaluate returns {allowed, new TAT, retry, remaining after, reset after, remaining now, reset now}:
-    -- the "after" values go on an admission, the "now" values on a rejection (nothing consumed).
-    local function evaluate(key, limit, q)
+    /// All limits of one request, all or nothing, as a Lua function shared by `admit` and `serve`.
+    /// `admission(k_req, k_tok, k_conc, k_budget, k_resv, request_id, rpm, tpm, reserved, max_conc, lease_us,
+    /// budget, budget_ttl, resv_life, now, served)` returns the 10-value decision array of `admit`.
+    /// With `served` (a request answered at once, e.g. a cache hit) the commit is the net effect of
+    /// `admit` followed by `settle` at the reserved size with the lease released: the same rpm and
+    /// budget charges, the token TAT moved on to the full cost (`GCRA.settle` of tpm cost → reserved,
+    /// which collapses to `store_tat(new TAT + delta)` because the admitted TAT is ≥ now), and no
+    /// lease or reservation left behind. `AdmissionPlanner.admitAndSettle` is its Swift twin.
+    private static let admission = """
+    local function evaluate(key, limit, q, now)
       local stored = redis.call('GET', key)
       local tat = now
       if stored then tat = tonumber(stored) end
@@ -67,42 +52,110 @@ enum RedisScripts {
       end
       return {true, new_tat, 0, remaining(debt, limit), debt, rem_now, base - now}
     end
-    local req = {true, 0, 0, 0, 0, 0, 0}
-    local tok = {true, 0, 0, 0, 0, 0, 0}
-    if rpm > 0 then req = evaluate(KEYS[1], rpm, 1) end
-    if tpm > 0 then tok = evaluate(KEYS[2], tpm, tpm_cost) end
-    local budget_ok = true
-    if budget >= 0 then
-      local used = tonumber(redis.call('GET', KEYS[4]) or '0')
-      budget_ok = used + reserved <= budget
-    end
-    local conc_ok = true
-    if max_conc > 0 then
-      redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', int(now))
-      conc_ok = redis.call('ZCARD', KEYS[3]) < max_conc
-    end
-    local rate_ok = req[1] and tok[1]
-    if not (budget_ok and rate_ok and conc_ok) then
-      local reason = 3
-      if not budget_ok then reason = 1 elseif not rate_ok then reason = 2 end
-      return {0, reason, math.max(req[3], tok[3]), rpm, req[6], req[7], tpm, tok[6], tok[7], tpm_cost}
+    local function admission(k_req, k_tok, k_conc, k_budget, k_resv, request_id, rpm, tpm, reserved, max_conc,
+                              lease_us, budget, budget_ttl, resv_life, now, served)
+      local tpm_cost = reserved
+      if tpm > 0 and reserved > tpm then tpm_cost = tpm end
+      -- Phase 1: decide every limit; nothing is consumed here (expired leases are only swept).
+      -- evaluate returns {allowed, new TAT, retry, remaining after, reset after, remaining now, reset now}:
+      -- the "after" values go on an admission, the "now" values on a rejection (nothing consumed).
+      local req = {true, 0, 0, 0, 0, 0, 0}
+      local tok = {true, 0, 0, 0, 0, 0, 0}
+      if rpm > 0 then req = evaluate(k_req, rpm, 1, now) end
+      if tpm > 0 then tok = evaluate(k_tok, tpm, tpm_cost, now) end
+      local budget_ok = true
+      if budget >= 0 then
+        local used = tonumber(redis.call('GET', k_budget) or '0')
+        budget_ok = used + reserved <= budget
+      end
+      local conc_ok = true
+      if max_conc > 0 then
+        redis.call('ZREMRANGEBYSCORE', k_conc, '-inf', int(now))
+        conc_ok = redis.call('ZCARD', k_conc) < max_conc
+      end
+      local rate_ok = req[1] and tok[1]
+      if not (budget_ok and rate_ok and conc_ok) then
+        local reason = 3
+        if not budget_ok then reason = 1 elseif not rate_ok then reason = 2 end
+        return {0, reason, math.max(req[3], tok[3]), rpm, req[6], req[7], tpm, tok[6], tok[7], tpm_cost}
+      end
+
+      -- Phase 2: commit every limit.
+      if rpm > 0 then store_tat(k_req, req[2], now) end
+      -- A request of 0 tokens (a cache hit) leaves the token TAT as it is: max(TAT, now) is
+      -- what any later evaluation reads either way, so the write is skipped.
+      if tpm > 0 and reserved > 0 then
+        if served then
+          store_tat(k_tok, tok[2] + cost(reserved, tpm) - cost(tpm_cost, tpm), now)
+        else
+          store_tat(k_tok, tok[2], now)
+        end
+      end
+      if budget >= 0 then
+        redis.call('INCRBY', k_budget, int(reserved))
+        redis.call('EXPIRE', k_budget, int(budget_ttl))
+      end
+      if not served then
+        if max_conc > 0 then
+          redis.call('ZADD', k_conc, int(now + lease_us), request_id)
+          local keep_ms = math.ceil(lease_us / 1000) + 1000
+          if redis.call('PTTL', k_conc) < keep_ms then redis.call('PEXPIRE', k_conc, int(keep_ms)) end
+        end
+        redis.call('SET', k_resv, int(tpm_cost) .. ' ' .. int(reserved),
+                   'PX', int(math.ceil(math.max(lease_us, resv_life) / 1000)))
+      end
+      return {1, 0, 0, rpm, req[4], req[5], tpm, tok[4], tok[5], tpm_cost}
     end
 
-    -- Phase 2: commit every limit.
-    if rpm > 0 then store_tat(KEYS[1], req[2], now) end
-    if tpm > 0 then store_tat(KEYS[2], tok[2], now) end
-    if budget >= 0 then
-      redis.call('INCRBY', KEYS[4], int(reserved))
-      redis.call('EXPIRE', KEYS[4], int(budget_ttl))
+    """
+
+    /// All limits of one request, all or nothing.
+    /// KEYS: 1 request TAT, 2 token TAT, 3 lease ZSET, 4 budget counter, 5 reservation.
+    /// ARGV: 1 request id, 2 rpm (0 none), 3 tpm (0 none), 4 reserved tokens, 5 max concurrent (0 none),
+    ///       6 lease µs, 7 budget tokens (-1 none), 8 budget counter TTL s, 9 reservation lifetime µs,
+    ///       10 time µs (0: Redis TIME; a caller clock only for deterministic tests).
+    /// Returns {allowed, reason (0 ok, 1 quota, 2 rate, 3 concurrency), retry µs,
+    ///          rpm limit, rpm remaining, rpm reset µs, tpm limit, tpm remaining, tpm reset µs, tpm cost}.
+    static let admit = RedisScript(name: "admit", source: prelude + admission + """
+    return admission(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]),
+                     tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]),
+                     tonumber(ARGV[9]), now_us(ARGV[10]), false)
+    """)
+
+    /// A request served at once, in one round trip: optionally the cache lookup (a miss returns
+    /// at once and consumes nothing), then the admission at its known cost, settled in the same
+    /// step (`admission(..., served)`), then the usage counters. A rejection consumes nothing and
+    /// records no usage. Used for cache hits (`RedisCacheHitServer`) and `admitAndSettle`.
+    /// KEYS: 1 request TAT, 2 token TAT, 3 lease ZSET, 4 budget counter, 5 cache entry, 6 usage hash.
+    /// ARGV: 1 look up the cache entry (1/0), 2 admit (1/0: the caller has no limits), 3 rpm, 4 tpm,
+    ///       5 tokens charged, 6 max concurrent, 7 budget tokens (-1 none), 8 budget counter TTL s,
+    ///       9 time µs (0: TIME), 10 record usage (1/0), 11 prompt tokens, 12 completion tokens,
+    ///       13 usage retention s.
+    /// Returns {0} on a miss; else {1 served / 2 rejected, entry bytes ('' without lookup or when
+    /// rejected), then the 10 decision values of `admit` (all 0 when not admitted: no limits)}.
+    static let serve = RedisScript(name: "serve", source: prelude + admission + """
+    local body = ''
+    if ARGV[1] == '1' then
+      body = redis.call('GET', KEYS[5])
+      if not body then return {0} end
     end
-    if max_conc > 0 then
-      redis.call('ZADD', KEYS[3], int(now + lease_us), request_id)
-      local keep_ms = math.ceil(lease_us / 1000) + 1000
-      if redis.call('PTTL', KEYS[3]) < keep_ms then redis.call('PEXPIRE', KEYS[3], int(keep_ms)) end
+    local d = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+    if ARGV[2] == '1' then
+      d = admission(KEYS[1], KEYS[2], KEYS[3], KEYS[4], '', '', tonumber(ARGV[3]), tonumber(ARGV[4]),
+                    tonumber(ARGV[5]), tonumber(ARGV[6]), 0, tonumber(ARGV[7]), tonumber(ARGV[8]), 0,
+                    now_us(ARGV[9]), true)
+      if d[1] == 0 then
+        return {2, '', d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10]}
+      end
     end
-    redis.call('SET', KEYS[5], int(tpm_cost) .. ' ' .. int(reserved),
-               'PX', int(math.ceil(math.max(lease_us, resv_life) / 1000)))
-    return {1, 0, 0, rpm, req[4], req[5], tpm, tok[4], tok[5], tpm_cost}
+    if ARGV[10] == '1' then
+      -- The day's hash gets its expiry when this creates it (every writer sets one); zero
+      -- counts are not written (a cache hit adds no tokens). Fewer calls: this runs per hit.
+      if redis.call('HINCRBY', KEYS[6], 'req', 1) == 1 then redis.call('EXPIRE', KEYS[6], ARGV[13]) end
+      if ARGV[11] ~= '0' then redis.call('HINCRBY', KEYS[6], 'in', ARGV[11]) end
+      if ARGV[12] ~= '0' then redis.call('HINCRBY', KEYS[6], 'out', ARGV[12]) end
+    end
+    return {1, body, d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10]}
     """)
 
     /// Idempotent reconcile of a reservation with the real token count.
@@ -170,5 +223,5 @@ enum RedisScripts {
     return 1
     """)
 
-    static let all: [RedisScript] = [admit, settle, renewLease, createKey, updateKey]
+    static let all: [RedisScript] = [admit, serve, settle, renewLease, createKey, updateKey]
 }

@@ -4,6 +4,7 @@ public final class RedisStore: Sendable {
     public let limiter: RedisRateLimiter
     public let usage: RedisUsageStore
     public let cache: RedisResponseCache
+    public let hits: RedisCacheHitServer
     public let configuration: RedisConfiguration
     private let pool: RedisConnectionPool
 
@@ -31,17 +32,19 @@ public final class RedisStore: Sendable {
         limiter = RedisRateLimiter(pool: pool, schema: schema, limitClock: limitClock)
         usage = RedisUsageStore(pool: pool, schema: schema)
         cache = RedisResponseCache(pool: pool, schema: schema)
+        hits = RedisCacheHitServer(pool: pool, schema: schema, limitClock: limitClock)
     }
 
     public var services: StoreServices {
-        StoreServices(keys: keys, limiter: limiter, usage: usage, cache: cache)
+        StoreServices(keys: keys, limiter: limiter, usage: usage, cache: cache, hits: hits)
     }
 
     /// The services as a gateway replica should use them: key records cached for at most
-    /// `keyCacheTTL` (≤ 1 s, so revocations reach every replica within a second), admission
-    /// under `failurePolicy`, and a response cache whose failures are misses.
+    /// `keyCacheTTL` (≤ 0.5 s, so revocations reach every replica within a second), admission
+    /// under `failurePolicy`, and a response cache (and cache-hit step) whose failures are misses: a hit
+    /// that cannot be served takes the normal path, whose admission then follows the failure policy.
     public func gatewayServices(pepper: [UInt8], failurePolicy: StoreFailurePolicy = .closed,
-                                keyCacheTTL: Duration = .seconds(1),
+                                keyCacheTTL: Duration = CachedKeyStore.maximumTTL,
                                 onEvent: @escaping @Sendable (StoreEvent) -> Void = { _ in },
                                 onCacheError: @escaping @Sendable (StoreError) -> Void = { _ in })
         throws(StoreError) -> StoreServices {
@@ -49,7 +52,8 @@ public final class RedisStore: Sendable {
             keys: CachedKeyStore(base: keys, hasher: try SecretHasher(pepper: pepper), ttl: keyCacheTTL),
             limiter: FailurePolicyRateLimiter(primary: limiter, policy: failurePolicy, onEvent: onEvent),
             usage: usage,
-            cache: FailOpenResponseCache(base: cache, onError: onCacheError))
+            cache: FailOpenResponseCache(base: cache, onError: onCacheError),
+            hits: FailOpenCacheHitServer(base: hits, onError: onCacheError))
     }
 
     /// One PING round trip (readiness checks, benchmarks).
