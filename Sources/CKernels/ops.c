@@ -352,6 +352,79 @@ static inline int attention_row_in_long_chunk(const ck_attention_args *a, int64_
 // fused multiply-add of a value row (ggml_vec_mad_f16); the result is that
 // accumulator widened and divided by S. The f16 round trips are F16C vector
 // conversions in the AVX2 wrapper.
+#if defined(__x86_64__)
+// The one-chunk path for head_dim 64 with AVX2/F16C intrinsics: the same
+// operations as attention_task_flash_f16 in the same order (products of Q16
+// and K, the 16-lane tree (p0+p4)+(p2+p6) | (p1+p5)+(p3+p7), halves, then
+// (c0+c2)+(c1+c3); f16 rounding after each accumulator update), with each
+// head's f16 accumulator held as 8 ymm of f16-exact floats.
+__attribute__((target("avx2,fma,f16c"))) static void attention_task_flash_f16_hd64(const ck_attention_args *a,
+                                                                                    int64_t r, int g) {
+    enum { HD = 64, MAX_GROUP = 8 };
+    const int group = a->n_heads / a->n_kv_heads;
+    const int32_t n_pos = a->positions[r] + 1;
+    const int32_t *table = a->block_tables + a->table_offsets[r];
+    const float *q = a->q + r * (int64_t)a->n_heads * HD + (int64_t)g * group * HD;
+    float *out = a->out + r * (int64_t)a->n_heads * HD + (int64_t)g * group * HD;
+    __m256 qv[MAX_GROUP][8];
+    float acc[MAX_GROUP][HD] __attribute__((aligned(32)));
+    float m[MAX_GROUP], sum[MAX_GROUP];
+    for (int h = 0; h < group; h++) {
+        for (int i = 0; i < 8; i++)
+            qv[h][i] = _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_loadu_ps(q + h * HD + 8 * i), _MM_FROUND_TO_NEAREST_INT));
+        for (int i = 0; i < HD; i++) acc[h][i] = 0.0f;
+        m[h] = -INFINITY;
+        sum[h] = 0.0f;
+    }
+    for (int32_t p = 0; p < n_pos; p++) {
+        const int64_t block = table[p / a->block_size];
+        const int64_t off = ((block * a->n_kv_heads + g) * a->block_size + p % a->block_size) * HD;
+        const uint16_t *k16 = (const uint16_t *)a->k_cache + off;
+        const uint16_t *v16 = (const uint16_t *)a->v_cache + off;
+        __m256 k[8];
+        for (int i = 0; i < 8; i++) k[i] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k16 + 8 * i)));
+        float s[MAX_GROUP];
+        for (int h = 0; h < group; h++) {
+            __m256 pr[8];
+            for (int i = 0; i < 8; i++) pr[i] = _mm256_mul_ps(qv[h][i], k[i]);
+            const __m256 lo = _mm256_add_ps(_mm256_add_ps(pr[0], pr[4]), _mm256_add_ps(pr[2], pr[6]));
+            const __m256 hi = _mm256_add_ps(_mm256_add_ps(pr[1], pr[5]), _mm256_add_ps(pr[3], pr[7]));
+            const __m256 b = _mm256_add_ps(hi, lo);
+            __m128 c = _mm_add_ps(_mm256_extractf128_ps(b, 1), _mm256_castps256_ps128(b));
+            c = _mm_add_ps(c, _mm_movehl_ps(c, c));
+            c = _mm_add_ss(c, _mm_movehdup_ps(c));
+            s[h] = _mm_cvtss_f32(c) * a->scale;
+        }
+        __m256 v[8];
+        for (int i = 0; i < 8; i++) v[i] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v16 + 8 * i)));
+        for (int h = 0; h < group; h++) {
+            float ms = 1.0f, vs = 1.0f;
+            float *o = acc[h];
+            if (s[h] > m[h]) {
+                const float old = m[h];
+                m[h] = s[h];
+                ms = expf(old - s[h]);
+                const __m256 msv = _mm256_set1_ps(ms);
+                for (int i = 0; i < 8; i++)
+                    _mm256_store_ps(o + 8 * i, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_mul_ps(_mm256_load_ps(o + 8 * i), msv),
+                                                                             _MM_FROUND_TO_NEAREST_INT)));
+            } else {
+                vs = expf(s[h] - m[h]);
+            }
+            const __m256 vsv = _mm256_set1_ps(vs);
+            for (int i = 0; i < 8; i++)
+                _mm256_store_ps(o + 8 * i, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_fmadd_ps(v[i], vsv, _mm256_load_ps(o + 8 * i)),
+                                                                         _MM_FROUND_TO_NEAREST_INT)));
+            sum[h] = fmaf(sum[h], ms, vs);
+        }
+    }
+    for (int h = 0; h < group; h++) {
+        const float inv = sum[h] == 0.0f ? 0.0f : 1.0f / sum[h];
+        for (int i = 0; i < HD; i++) out[h * HD + i] = acc[h][i] * inv;
+    }
+}
+#endif
+
 static inline __attribute__((always_inline)) void attention_task_flash_f16(const ck_attention_args *a, int64_t r, int g) {
     const int group = a->n_heads / a->n_kv_heads;
     const int hd = a->head_dim;
@@ -458,7 +531,7 @@ static inline __attribute__((always_inline)) void attention_task(const ck_attent
     }
 }
 
-#define ATTENTION_WORKER_BODY(TILE_SOFTMAX)                                     \
+#define ATTENTION_WORKER_BODY(TILE_SOFTMAX, FLASH_HD64)                         \
     (void)nth;                                                                  \
     attention_run *run = ctx;                                                   \
     const ck_attention_args *a = run->a;                                        \
@@ -471,16 +544,18 @@ static inline __attribute__((always_inline)) void attention_task(const ck_attent
         if (a->kv_f16 && llama)                                \
             (attention_row_in_long_chunk(a, t / a->n_kv_heads)                  \
                  ? attention_task_tiled_f16(a, t / a->n_kv_heads, (int)(t % a->n_kv_heads), TILE_SOFTMAX) \
-                 : attention_task_flash_f16(a, t / a->n_kv_heads, (int)(t % a->n_kv_heads))); \
+                 : (FLASH_HD64 && a->head_dim == 64 && a->n_heads / a->n_kv_heads <= 8) \
+                       ? FLASH_HD64(a, t / a->n_kv_heads, (int)(t % a->n_kv_heads))          \
+                       : attention_task_flash_f16(a, t / a->n_kv_heads, (int)(t % a->n_kv_heads))); \
         else                                                                    \
             attention_task(a, t / a->n_kv_heads, (int)(t % a->n_kv_heads), scores); \
     }
 
-static void attention_worker(void *ctx, int ith, int nth) { ATTENTION_WORKER_BODY(tile_softmax_portable) }
+static void attention_worker(void *ctx, int ith, int nth) { ATTENTION_WORKER_BODY(tile_softmax_portable, attention_task_flash_f16) }
 
 #if defined(__x86_64__)
 __attribute__((target("avx2,fma,f16c"))) static void attention_worker_avx2(void *ctx, int ith, int nth) {
-    ATTENTION_WORKER_BODY(tile_softmax_avx2)
+    ATTENTION_WORKER_BODY(tile_softmax_avx2, attention_task_flash_f16_hd64)
 }
 #endif
 
