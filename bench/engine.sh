@@ -21,7 +21,13 @@ OUT=bench/results/engine.md
   echo
   echo "\`bench/engine.sh\`, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -m), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
-  "$BIN" bench-engine --model "$MODEL" --threads "$THREADS" --sequences 1,4,16,32
+  echo "## Default numerics: llama.cpp's rounding (bit-identical logits)"
+  echo
+  "$BIN" bench-engine --model "$MODEL" --threads "$THREADS" --sequences 1,4,16,32 --numerics llama.cpp
+  echo
+  echo "## \`--numerics fast\`: our own rounding"
+  echo
+  "$BIN" bench-engine --model "$MODEL" --threads "$THREADS" --sequences 1,4,16,32 --numerics fast
 } > "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 cat "$OUT"
