@@ -117,6 +117,61 @@ __attribute__((target("avx2,fma"))) static void silu_mul_avx2(float *gate, const
 }
 #endif
 
+// Sampling weights: w[i] = e^((x[i] - shift) * scale) with ggml's polynomial
+// expf (fused, so AVX2 and portable agree bit for bit), summed 8 at a time as
+// ((w0+w4)+(w2+w6))+((w1+w5)+(w3+w7)) into a double: one fixed order, so a
+// seeded draw picks the same token on every machine.
+static inline float hsum8_fixed(const float *w) {
+    return ((w[0] + w[4]) + (w[2] + w[6])) + ((w[1] + w[5]) + (w[3] + w[7]));
+}
+
+static double exp_weights_portable(const float *x, int64_t n, float shift, float scale, float *w) {
+    double total = 0.0;
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        for (int k = 0; k < 8; k++) w[i + k] = ggml_expf_portable((x[i + k] - shift) * scale);
+        total += (double)hsum8_fixed(w + i);
+    }
+    for (; i < n; i++) {
+        w[i] = ggml_expf_portable((x[i] - shift) * scale);
+        total += (double)w[i];
+    }
+    return total;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) static double exp_weights_avx2(const float *xs, int64_t count, float shift,
+                                                                    float scale_f, float *w) {
+    typedef __m256 V;
+    double total = 0.0;
+    int64_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        const V x = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(xs + i), _mm256_set1_ps(shift)), _mm256_set1_ps(scale_f));
+        CK_EXPF_BODY(_mm256_fmadd_ps, _mm256_mul_ps, _mm256_sub_ps, _mm256_set1_ps)
+        const V big = _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), n), _mm256_set1_ps(126.0f), _CMP_GT_OQ);
+        if (_mm256_movemask_ps(big)) {
+            for (int k = 0; k < 8; k++) w[i + k] = ggml_expf_portable((xs[i + k] - shift) * scale_f);
+        } else {
+            const V pow2n = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23));
+            _mm256_storeu_ps(w + i, _mm256_mul_ps(j, pow2n));
+        }
+        total += (double)hsum8_fixed(w + i);
+    }
+    for (; i < count; i++) {
+        w[i] = ggml_expf_portable((xs[i] - shift) * scale_f);
+        total += (double)w[i];
+    }
+    return total;
+}
+#endif
+
+double ck_exp_weights(const float *x, int64_t n, float shift, float scale, float *w) {
+#if defined(__x86_64__)
+    if (ck_cpu_level() >= 1) return exp_weights_avx2(x, n, shift, scale, w);
+#endif
+    return exp_weights_portable(x, n, shift, scale, w);
+}
+
 void ck_silu_mul(float *gate, const float *up, int64_t n) {
 #if defined(__x86_64__)
     if (ck_cpu_level() >= 1) {

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Testing
 @testable import SluiceEngine
@@ -188,3 +189,33 @@ import Testing
     }
 }
 
+
+@Suite struct SamplingWeightTests {
+    @Test func weightsMatchExpWithinRoundingAndSumThem() {
+        // Every 1/64 from -100 to 0 plus -inf, and a length that is not a multiple of 8.
+        var xs = stride(from: -100.0 as Float, through: 0, by: 1.0 / 64).map { $0 }
+        xs.append(-.infinity)
+        var weights = [Float](repeating: -1, count: xs.count)
+        let total = ck_exp_weights(xs, Int64(xs.count), 0, 1, &weights)
+        var exact = 0.0
+        for (x, w) in zip(xs, weights) {
+            let e = x.isFinite ? Foundation.exp(Double(x)) : 0
+            exact += e
+            #expect(abs(Double(w) - e) <= 3e-7 * e + 1e-44, "e^\(x): \(w) vs \(e)")
+        }
+        #expect(abs(total - exact) <= 1e-6 * exact)
+    }
+
+    @Test func weightsApplyShiftAndScaleAndAgreeOnEveryPath() {
+        let xs: [Float] = (0..<37).map { -Float($0) * 0.37 + 3 }
+        var simd = [Float](repeating: 0, count: xs.count), portable = simd
+        let a = ck_exp_weights(xs, Int64(xs.count), 3, 0.5, &simd)
+        ck_force_cpu_level(0)
+        let b = ck_exp_weights(xs, Int64(xs.count), 3, 0.5, &portable)
+        ck_force_cpu_level(-1)
+        #expect(simd == portable)
+        #expect(a == b)
+        #expect(simd[0] == 1)
+        #expect(abs(Double(simd[1]) - Foundation.exp(-0.185)) < 1e-6)
+    }
+}

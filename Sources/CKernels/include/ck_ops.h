@@ -25,6 +25,10 @@ void ck_rope(float *x, const int32_t *positions, int64_t n_rows, int n_heads, in
 /// SwiGLU: gate[i] = silu(gate[i]) * up[i] for n floats. In place on gate.
 void ck_silu_mul(float *gate, const float *up, int64_t n);
 
+/// Sampling weights w[i] = e^((x[i] - shift) * scale) (x[i] <= shift; -inf gives 0) with
+/// ggml's polynomial expf, returning their sum in a fixed order (same on every CPU).
+double ck_exp_weights(const float *x, int64_t n, float shift, float scale, float *w);
+
 /// y[i] += x[i] for n floats.
 void ck_add(float *y, const float *x, int64_t n);
 

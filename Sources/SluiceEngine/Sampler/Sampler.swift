@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 public struct TokenLogprob: Sendable, Equatable {
@@ -114,11 +115,14 @@ struct Candidates {
         if topK > 0 && topK < row.count {
             ids = LogitMath.topIndices(row, count: topK)
             sorted = true
+        } else if !row.contains(-.infinity) {  // the usual case: no banned token, bulk copies
+            ids = Array(row.indices)
+            sorted = false
         } else {
             ids = row.indices.filter { row[$0] > -.infinity }  // banned tokens never come back
             sorted = false
         }
-        logits = ids.map { row[$0] }
+        logits = ids.count == row.count ? Array(row) : ids.map { row[$0] }
         if logits.contains(.infinity) {  // a +inf logit is certain: keep only those (exp(inf - inf) is NaN)
             ids = zip(ids, logits).filter { $0.1 == .infinity }.map(\.0)
             logits = [Float](repeating: 0, count: ids.count)
@@ -139,10 +143,8 @@ struct Candidates {
     mutating func keepTopP(_ p: Float) {
         let maximum = maxLogit
         var weights = [Float](repeating: 0, count: logits.count)
-        var total = 0.0
-        for (index, logit) in logits.enumerated() {
-            weights[index] = expf(logit - maximum)
-            total += Double(weights[index])
+        let total = logits.withUnsafeBufferPointer { row in
+            weights.withUnsafeMutableBufferPointer { ck_exp_weights(row.baseAddress, Int64(row.count), maximum, 1, $0.baseAddress) }
         }
         let target = Double(p) * total
         if sorted {
@@ -226,10 +228,8 @@ struct Candidates {
         let maximum = maxLogit
         let scale = 1 / max(temperature, 1e-6)
         var weights = [Float](repeating: 0, count: logits.count)
-        var total = 0.0
-        for (index, logit) in logits.enumerated() {
-            weights[index] = expf((logit - maximum) * scale)
-            total += Double(weights[index])
+        let total = logits.withUnsafeBufferPointer { row in
+            weights.withUnsafeMutableBufferPointer { ck_exp_weights(row.baseAddress, Int64(row.count), maximum, scale, $0.baseAddress) }
         }
         var threshold = uniform * total
         for (index, weight) in weights.enumerated() {
