@@ -115,7 +115,7 @@ struct Candidates {
         if topK > 0 && topK < row.count {
             ids = LogitMath.topIndices(row, count: topK)
             sorted = true
-        } else if !row.contains(-.infinity) {  // the usual case: no banned token, bulk copies
+        } else if row.allSatisfy({ $0 > -.infinity }) {  // the usual case: none banned (or NaN), bulk copies
             ids = Array(row.indices)
             sorted = false
         } else {
