@@ -26,10 +26,8 @@ public struct InferenceConfiguration: Sendable, Hashable {
     public var samplingThreads = 1
     /// Weights as stored in the file (repacked, 8-bit activations) or dequantized to f32 at load.
     public var weightsAsFloat32 = false
-    /// K/V element type in the paged pool: f32, or f16 (half the memory). f32 by default: on the
-    /// reference conversations (tests/python/test_serving_reference.py, engine at cdefa94) the f32
-    /// pool stays within a 0.15-nat near tie of llama.cpp's greedy output, the f16 pool does not
-    /// (0.27 nats at the first difference of the "cats" conversation).
+    /// K/V element type in the paged pool: f16 by default, as llama.cpp's (with llama.cpp numerics
+    /// the outputs are then bit-identical to llama-server's), or f32 (exact two-pass attention).
     public var kvCacheFloat32 = false
     /// Kernel rounding: llama.cpp's (bit-identical outputs) or our faster own.
     public var numerics: KernelNumerics = .llamaCpp
