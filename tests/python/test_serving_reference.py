@@ -52,3 +52,46 @@ def test_greedy_chat_matches_llama_cpp(client, model_id, case):
             return
         position += len(token.token)
     pytest.fail(f"texts differ: ours {ours!r}, llama.cpp {theirs!r}")
+
+
+def reference_completions():
+    with open(REFERENCE) as f:
+        return json.load(f)["completions"]
+
+
+@pytest.mark.parametrize("case", reference_completions(), ids=lambda case: case["prompt"][:24])
+def test_greedy_completion_matches_llama_cpp(client, model_id, case):
+    """Through the whole stack (scheduler, batching, sampler, logprobs): greedy tokens equal llama.cpp's up to
+    the first 0.1 near tie of the reference, and every step-0 alternative llama.cpp lists is within 0.15 nats."""
+    response = client.completions.create(model=model_id, prompt=case["prompt"], max_tokens=case["max_tokens"],
+                                         temperature=0, logprobs=5)
+    logprobs = response.choices[0].logprobs
+    steps = case["steps"]
+    tie = next((i for i, s in enumerate(steps) if s["top"][0]["logprob"] - s["top"][1]["logprob"] < NEAR_TIE), len(steps))
+    assert logprobs.tokens[:tie] == [s["token"] for s in steps[:tie]], f"compared {tie} steps"
+    ours = logprobs.top_logprobs[0]
+    for alternative in steps[0]["top"]:
+        assert alternative["token"] in ours, f"llama.cpp's {alternative['token']!r} missing from our top 5 {ours}"
+        assert abs(ours[alternative["token"]] - alternative["logprob"]) < 0.15, alternative
+
+
+def test_fast_numerics_serve_and_bad_values_are_refused(sluice_bin, model_path):
+    import subprocess
+
+    from conftest import start_sluice
+
+    server = start_sluice(sluice_bin, ["--model", model_path, "--numerics", "fast"])
+    try:
+        import httpx
+
+        body = {"model": "SmolLM2-135M-Instruct.Q4_1", "prompt": "The capital of France is", "max_tokens": 4,
+                "temperature": 0}
+        response = httpx.post(server.base_url + "/v1/completions", json=body, timeout=60)
+        assert response.status_code == 200, response.text
+        assert response.json()["usage"]["completion_tokens"] == 4
+    finally:
+        server.stop()
+    refused = subprocess.run([sluice_bin, "serve", "--port", "0", "--model", model_path, "--numerics", "exact"],
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0
+    assert "numerics must be one of llama.cpp, fast" in refused.stderr + refused.stdout
