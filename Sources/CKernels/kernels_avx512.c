@@ -24,6 +24,33 @@ CK_INLINE CK_T512 __m512 load_scales(const uint8_t *base, int64_t b, const int S
     return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(base + b * 32)));
 }
 
+/// The 8 weight vectors of block b (vector k: 4 consecutive weights, 4k..4k+3
+/// of the block, for each of the 16 columns). Q4: nibbles 0..15. Q8: w + 128
+/// unsigned, or with SIGNED_ABS |w| and w's sign in neg[k] (vpmaddubsw would
+/// saturate on (w+128)*a; |w|*(+-a) <= 128*127 keeps pairs in int16).
+CK_INLINE CK_T512 void load_block_weights(const uint8_t *qs, int64_t b, const int Q4, const int SIGNED_ABS,
+                                          __m512i w[8], __mmask64 neg[8]) {
+    if (Q4) {
+        const __m512i low4 = _mm512_set1_epi8(0x0f);
+        const uint8_t *p = qs + b * 256;
+        for (int i = 0; i < 4; i++) {
+            __m512i v = _mm512_load_si512((const void *)(p + 64 * i));
+            w[2 * i] = _mm512_and_si512(v, low4);
+            w[2 * i + 1] = _mm512_and_si512(_mm512_srli_epi16(v, 4), low4);
+        }
+        return;
+    }
+    const uint8_t *p = qs + b * 512;
+    for (int i = 0; i < 8; i++) {
+        w[i] = _mm512_load_si512((const void *)(p + 64 * i));
+        if (SIGNED_ABS) {
+            __m512i sw = _mm512_xor_si512(w[i], _mm512_set1_epi8((char)0x80));
+            neg[i] = _mm512_movepi8_mask(sw);
+            w[i] = _mm512_abs_epi8(sw);
+        }
+    }
+}
+
 // MARK: VNNI
 
 CK_INLINE CK_T512V void kernel_vnni(const ck_packed_view *pv, int64_t g, const ck_block_q8 *xq, float *y, int64_t ldy,
@@ -32,23 +59,13 @@ CK_INLINE CK_T512V void kernel_vnni(const ck_packed_view *pv, int64_t g, const c
     const uint8_t *dd = ck_packed_d(pv, g);
     const uint8_t *mm = ck_packed_m(pv, g);
     const int64_t nb = pv->nb;
-    const __m512i low4 = _mm512_set1_epi8(0x0f);
     const __m512 implied = _mm512_set1_ps(pv->implied_m);
     __m512 acc[CK_PACKED_MAX_ROWS];
     for (int r = 0; r < NR; r++) acc[r] = _mm512_setzero_ps();
     for (int64_t b = 0; b < nb; b++) {
         __m512i w[8];
-        if (Q4) {
-            const uint8_t *p = qs + b * 256;
-            for (int i = 0; i < 4; i++) {
-                __m512i v = _mm512_load_si512((const void *)(p + 64 * i));
-                w[2 * i] = _mm512_and_si512(v, low4);
-                w[2 * i + 1] = _mm512_and_si512(_mm512_srli_epi16(v, 4), low4);
-            }
-        } else {
-            const uint8_t *p = qs + b * 512;
-            for (int i = 0; i < 8; i++) w[i] = _mm512_load_si512((const void *)(p + 64 * i));
-        }
+        __mmask64 neg[8];
+        load_block_weights(qs, b, Q4, 0, w, neg);
         __m512 dw = load_scales(dd, b, S32);
         __m512 mw = HAS_M ? load_scales(mm, b, S32) : _mm512_mul_ps(dw, implied);
         for (int r = 0; r < NR; r++) {
@@ -76,8 +93,6 @@ CK_INLINE CK_T512 void kernel_bw(const ck_packed_view *pv, int64_t g, const ck_b
     const uint8_t *dd = ck_packed_d(pv, g);
     const uint8_t *mm = ck_packed_m(pv, g);
     const int64_t nb = pv->nb;
-    const __m512i low4 = _mm512_set1_epi8(0x0f);
-    const __m512i bias = _mm512_set1_epi8((char)0x80);
     const __m512i ones16 = _mm512_set1_epi16(1);
     const __m512 implied = _mm512_set1_ps(pv->implied_m);
     __m512 acc[CK_PACKED_MAX_ROWS];
@@ -85,23 +100,7 @@ CK_INLINE CK_T512 void kernel_bw(const ck_packed_view *pv, int64_t g, const ck_b
     for (int64_t b = 0; b < nb; b++) {
         __m512i w[8];
         __mmask64 neg[8];
-        if (Q4) {
-            const uint8_t *p = qs + b * 256;
-            for (int i = 0; i < 4; i++) {
-                __m512i v = _mm512_load_si512((const void *)(p + 64 * i));
-                w[2 * i] = _mm512_and_si512(v, low4);
-                w[2 * i + 1] = _mm512_and_si512(_mm512_srli_epi16(v, 4), low4);
-            }
-        } else {
-            // vpmaddubsw would saturate on (w+128)*a, so use |w| and move w's
-            // sign onto the activation: |w|*(+-a) <= 128*127, pairs fit int16.
-            const uint8_t *p = qs + b * 512;
-            for (int i = 0; i < 8; i++) {
-                __m512i sw = _mm512_xor_si512(_mm512_load_si512((const void *)(p + 64 * i)), bias);
-                neg[i] = _mm512_movepi8_mask(sw);
-                w[i] = _mm512_abs_epi8(sw);
-            }
-        }
+        load_block_weights(qs, b, Q4, 1, w, neg);
         __m512 dw = load_scales(dd, b, S32);
         __m512 mw = HAS_M ? load_scales(mm, b, S32) : _mm512_mul_ps(dw, implied);
         for (int r = 0; r < NR; r++) {

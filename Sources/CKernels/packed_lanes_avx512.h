@@ -24,8 +24,6 @@ CK_INLINE CK_LN_TARGET void CK_LN(kernel_lanes)(const ck_packed_view *pv, int64_
     const uint8_t *dd = ck_packed_d(pv, g);
     const uint8_t *mm = ck_packed_m(pv, g);
     const int64_t nb = pv->nb;
-    const __m512i low4 = _mm512_set1_epi8(0x0f);
-    const __m512i bias = _mm512_set1_epi8((char)0x80);
     const __m512i ones8 = _mm512_set1_epi8(1);
     const __m512i ones16 = _mm512_set1_epi16(1);
     // Q4_0 weights are q - 8 and Q8_0's packed quants carry +128 (VNNI
@@ -40,24 +38,7 @@ CK_INLINE CK_LN_TARGET void CK_LN(kernel_lanes)(const ck_packed_view *pv, int64_
     for (int64_t b = 0; b < nb; b++) {
         __m512i w[8];
         __mmask64 neg[8];
-        if (Q4) {
-            const uint8_t *p = qs + b * 256;
-            for (int i = 0; i < 4; i++) {
-                __m512i v = _mm512_load_si512((const void *)(p + 64 * i));
-                w[2 * i] = _mm512_and_si512(v, low4);
-                w[2 * i + 1] = _mm512_and_si512(_mm512_srli_epi16(v, 4), low4);
-            }
-        } else {
-            const uint8_t *p = qs + b * 512;
-            for (int i = 0; i < 8; i++) {
-                w[i] = _mm512_load_si512((const void *)(p + 64 * i));
-                if (!VNNI) {  // vpmaddubsw would saturate on w+128: use |w| and put w's sign on a
-                    __m512i sw = _mm512_xor_si512(w[i], bias);
-                    neg[i] = _mm512_movepi8_mask(sw);
-                    w[i] = _mm512_abs_epi8(sw);
-                }
-            }
-        }
+        load_block_weights(qs, b, Q4, !VNNI, w, neg);
         const __m512 dw = load_scales(dd, b, 0);
         const __m512 mw = HAS_M ? load_scales(mm, b, 0) : _mm512_setzero_ps();
         for (int r = 0; r < NR; r++) {
