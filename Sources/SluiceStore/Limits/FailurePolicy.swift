@@ -45,41 +45,39 @@ public final class FailurePolicyRateLimiter: RateLimiter {
     }
 
     public func admit(_ request: AdmissionRequest) async throws(StoreError) -> AdmissionDecision {
-        do {
-            let decision = try await primary.admit(request)
-            noteSuccess()
-            return decision
-        } catch where error.isStoreUnreachable {
-            noteFailure(error)
-            switch policy {
-            case .closed:
-                throw StoreError(error.kind, "rate limits cannot be checked: the shared store is unreachable "
-                                    + "(failure policy closed): \(error.message)")
-            case .open:
-                let decision = try await fallback.admit(request)
-                guard case .allowed(let admission) = decision else { return decision }
-                var reservation = admission.reservation
-                reservation.origin = .localFallback
-                return .allowed(Admission(reservation: reservation, status: admission.status))
-            }
+        try await decide({ () async throws(StoreError) -> AdmissionDecision in try await primary.admit(request) }) {
+            () async throws(StoreError) -> AdmissionDecision in
+            let decision = try await fallback.admit(request)
+            guard case .allowed(let admission) = decision else { return decision }
+            var reservation = admission.reservation
+            reservation.origin = .localFallback
+            return .allowed(Admission(reservation: reservation, status: admission.status))
         }
     }
 
     /// Like `admit`: on an unreachable store, closed fails and open admits and settles locally.
     public func admitAndSettle(_ request: AdmissionRequest) async throws(StoreError) -> AdmissionDecision {
+        try await decide({ () async throws(StoreError) -> AdmissionDecision in try await primary.admitAndSettle(request) }) {
+            () async throws(StoreError) -> AdmissionDecision in try await fallback.admitAndSettle(request)
+        }
+    }
+
+    /// One admission on the shared store; when it is unreachable, `closed` fails with a clear
+    /// message and `open` decides with this replica's own limiter instead.
+    private func decide(_ shared: () async throws(StoreError) -> AdmissionDecision,
+                        orLocally local: () async throws(StoreError) -> AdmissionDecision)
+        async throws(StoreError) -> AdmissionDecision {
         do {
-            let decision = try await primary.admitAndSettle(request)
+            let decision = try await shared()
             noteSuccess()
             return decision
         } catch where error.isStoreUnreachable {
             noteFailure(error)
-            switch policy {
-            case .closed:
+            guard policy == .open else {
                 throw StoreError(error.kind, "rate limits cannot be checked: the shared store is unreachable "
                                     + "(failure policy closed): \(error.message)")
-            case .open:
-                return try await fallback.admitAndSettle(request)
             }
+            return try await local()
         }
     }
 
