@@ -40,7 +40,8 @@ public struct ValidatedChatRequest: Hashable, Sendable {
 }
 
 extension ValidatedChatRequest {
-    /// Parses and validates a request body. Unknown fields are ignored (vLLM: `extra="allow"`).
+    /// Parses and validates a request body. Fields OpenAI defines but we do not implement are refused
+    /// (`UnsupportedParameters`); unknown fields (vendor extensions) are ignored (vLLM: `extra="allow"`).
     public static func validate(body: [UInt8]) throws(APIError) -> ValidatedChatRequest {
         let json: JSONValue
         do { json = try JSONParser.parse(body) } catch { throw APIError.invalidJSON(error) }
@@ -50,6 +51,8 @@ extension ValidatedChatRequest {
     public static func validate(_ json: JSONValue) throws(APIError) -> ValidatedChatRequest {
         let body = try JSONObjectReader(json, path: "")
         let model = try expectString(body.required("model"), path: "model")
+        try UnsupportedParameters.check(body, endpoint: .chatCompletions)
+        try UnsupportedParameters.checkBookkeeping(body, endpoint: .chatCompletions)
         guard case let .array(rawMessages) = try body.required("messages") else {
             throw typeError("messages", expected: "an array", got: body.value("messages") ?? .null)
         }

@@ -30,6 +30,7 @@ extension ValidatedCompletionRequest {
     public static func validate(_ json: JSONValue) throws(APIError) -> ValidatedCompletionRequest {
         let body = try JSONObjectReader(json, path: "")
         let model = try expectString(body.required("model"), path: "model")
+        try UnsupportedParameters.check(body, endpoint: .completions)
         let prompts = try validatePrompt(body.required("prompt"))
         let maxTokens = try body.int("max_tokens", in: 0...Int(Int32.max)) ?? 16
         let echo = try body.bool("echo") ?? false

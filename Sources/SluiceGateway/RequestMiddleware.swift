@@ -1,4 +1,5 @@
 import Logging
+import SluiceAPI
 import SluiceHTTP
 
 /// Wraps every handler (and the server's own error responses) with the
@@ -34,9 +35,7 @@ struct RequestMiddleware: Sendable {
     func errorResponse(_ error: HTTPError, _ head: HTTPRequestHead?) -> HTTPResponse {
         let start = now()
         let id = requestIDs.id(for: head)
-        var response = OpenAIErrorEnvelope(error).response(status: error.status)
-        // RFC 9110 §10.2.3: tell a client turned away at the connection limit when to retry.
-        if error.kind == .serviceUnavailable { response.headers.add("Retry-After", "1") }
+        var response = APIError(error).response()
         return finish(&response, head, id, start)
     }
 

@@ -116,15 +116,30 @@ extension EventLoop {
                 connection.inFlight = writer
                 connection.inFlightHead = request.head
                 let request = request
+                let head = request.head
                 connection.task = Task {
                     let response = await body(request)
-                    writer.sink.submit(.respond(writer, response))
+                    // A streamed body's producer runs here, in the handler's own task, once the
+                    // loop has written the head: no second task just to start it. Commands from
+                    // one task reach the loop in order, so the head precedes every chunk.
+                    guard case .stream(_, let producer) = response.body, head.method != .head, response.status.mayHaveBody else {
+                        writer.sink.submit(.respond(writer, response))
+                        return
+                    }
+                    writer.sink.submit(.startStream(writer, response))
+                    do {
+                        try await producer(writer)
+                        writer.finish(failed: false)
+                    } catch {
+                        writer.finish(failed: true)
+                    }
                 }
             }
         }
     }
 
-    /// Encodes `response` for the request `head`; a stream starts its producer.
+    /// Encodes `response` for the request `head`; a stream starts its producer in a new task
+    /// (sync handlers only: an async handler's task runs its own producer, see `dispatch`).
     func writeResponse(_ response: HTTPResponse, for head: HTTPRequestHead, on connection: Connection, writer: HTTPBodyWriter?) {
         let keepAlive = connection.machine.responseKeepsAlive && !response.headers.hasToken("close", in: "Connection")
         switch response.body {
@@ -137,16 +152,8 @@ extension EventLoop {
                 completeResponse(connection, keepAlive: keepAlive)
                 return
             }
-            // HTTP/1.0 has no chunked coding: the body ends with the connection (RFC 9112 §6.3 (8)).
-            let framing: ResponseFraming = head.version.minor >= 1 ? .chunked : .closeDelimited
-            let streamKeepAlive = keepAlive && framing == .chunked
-            encodeStreamHead(response, into: &connection.output, framing: framing, version: head.version, keepAlive: streamKeepAlive)
             let writer = writer ?? HTTPBodyWriter(sink: self, connection: connection.id)
-            connection.inFlight = writer
-            connection.inFlightHead = head
-            connection.stream = Connection.Stream(
-                options: options, keepAliveNanoseconds: options.keepAliveInterval.map { max(1, $0.nanosecondsClamped) },
-                framing: framing, keepAlive: streamKeepAlive, lastWrite: now)
+            beginStream(response, options: options, for: head, on: connection, writer: writer, keepAlive: keepAlive)
             connection.task = Task {
                 do {
                     try await producer(writer)
@@ -156,6 +163,21 @@ extension EventLoop {
                 }
             }
         }
+    }
+
+    /// Writes a streamed response's head and readies the connection for its chunks; the
+    /// producer runs elsewhere (its own task, or the handler's).
+    func beginStream(_ response: HTTPResponse, options: HTTPStreamOptions, for head: HTTPRequestHead, on connection: Connection,
+                     writer: HTTPBodyWriter, keepAlive: Bool) {
+        // HTTP/1.0 has no chunked coding: the body ends with the connection (RFC 9112 §6.3 (8)).
+        let framing: ResponseFraming = head.version.minor >= 1 ? .chunked : .closeDelimited
+        let streamKeepAlive = keepAlive && framing == .chunked
+        encodeStreamHead(response, into: &connection.output, framing: framing, version: head.version, keepAlive: streamKeepAlive)
+        connection.inFlight = writer
+        connection.inFlightHead = head
+        connection.stream = Connection.Stream(
+            options: options, keepAliveNanoseconds: options.keepAliveInterval.map { max(1, $0.nanosecondsClamped) },
+            framing: framing, keepAlive: streamKeepAlive, lastWrite: now)
     }
 
     func encodeStreamHead(_ response: HTTPResponse, into out: inout [UInt8], framing: ResponseFraming, version: HTTPVersion, keepAlive: Bool) {
@@ -204,6 +226,12 @@ extension EventLoop {
                   let head = connection.inFlightHead else { return }
             writeResponse(response, for: head, on: connection, writer: writer)
             afterResponseProgress(connection)
+        case .startStream(let writer, let response):
+            guard let connection = connection(writer.connection), connection.inFlight === writer,
+                  let head = connection.inFlightHead, case .stream(let options, _) = response.body else { return }
+            let keepAlive = connection.machine.responseKeepsAlive && !response.headers.hasToken("close", in: "Connection")
+            beginStream(response, options: options, for: head, on: connection, writer: writer, keepAlive: keepAlive)
+            flush(connection)
         case .write(let writer, let bytes):
             // Counted as queued until appended and flushed, so the producer's view
             // of the backlog is never lower than the truth (it may briefly be higher).

@@ -9,6 +9,9 @@ struct ConnectionID: Sendable, Hashable {
 enum LoopCommand: Sendable {
     /// An async handler's response for the request `writer` belongs to.
     case respond(HTTPBodyWriter, HTTPResponse)
+    /// An async handler's streamed response: write its head; the handler's task then runs the
+    /// producer, whose chunks follow as `write`s.
+    case startStream(HTTPBodyWriter, HTTPResponse)
     /// One chunk of a streamed body.
     case write(HTTPBodyWriter, [UInt8])
     /// The stream producer returned (`failed: false`) or threw.

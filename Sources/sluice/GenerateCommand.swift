@@ -1,10 +1,12 @@
 import ArgumentParser
 import Foundation
 import SluiceEngine
+import SluiceGateway
 
-/// `sluice generate`: runs the local engine on one prompt and prints the
-/// continuation as it is produced, then prompt and decode speeds on stderr.
-struct GenerateCommand: ParsableCommand {
+/// `sluice generate`: runs one prompt through the same local backend `sluice serve` uses (engine
+/// service, scheduler, sampler, detokenizer, stop handling) and prints the continuation as it is
+/// produced, then prompt and decode speeds on stderr.
+struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Generate a continuation of a prompt with the local engine."
@@ -45,70 +47,56 @@ struct GenerateCommand: ParsableCommand {
         guard KernelNumerics(rawValue: numerics) != nil else { throw ValidationError("--numerics must be llama.cpp or fast") }
     }
 
-    func run() throws {
-        KernelNumerics(rawValue: numerics)?.activate()
-        let file = try GGUFFile(path: model)
-        let weights = try ModelWeights(file: file)
-        let tokenizer = try Tokenizer(vocabulary: TokenizerVocabulary(gguf: file))
-        let text: String
-        if chat {
-            let template = try ChatTemplate.forModel(gguf: file, tokenizer: tokenizer)
-            text = try template.render(messages: [ChatMessage(role: "user", content: prompt)])
-        } else {
-            text = prompt
+    func run() async throws {
+        var settings = InferenceConfiguration()
+        settings.threads = threads > 0 ? threads : nil
+        settings.kvCacheFloat32 = kvCacheType == "f32"
+        settings.numerics = KernelNumerics(rawValue: numerics) ?? .llamaCpp
+        settings.maxSequences = 1
+        // One sequence of at most the (capped) context: 4096 tokens of 16-token blocks.
+        settings.kvBlocks = 4096 / settings.blockSize
+        let engine: LocalEngine
+        let promptTokens: [Int32]
+        do throws(GatewayError) {
+            engine = try LocalEngine.load(path: model, id: ModelFile.defaultModelID(path: model), settings: settings)
+            promptTokens = try engine.model.prompt(prompt, asChatTurn: chat)
+        } catch {
+            throw ValidationError(error.message)
         }
-        let promptTokens = tokenizer.encode(text, addSpecialTokens: true, parseSpecial: chat).map(Int32.init)
+        defer { engine.service.stop() }
         guard !promptTokens.isEmpty else { throw ValidationError("the prompt encodes to no tokens") }
-        let total = min(promptTokens.count + maxTokens, weights.config.contextLength)
-        guard total > promptTokens.count else { throw ValidationError("prompt fills the context") }
+        let room = engine.model.maxModelLength - promptTokens.count
+        guard room > 0 else { throw ValidationError("prompt fills the context") }
 
-        let blockSize = 16
-        let blocks = (total + blockSize - 1) / blockSize
-        let kv = try KVCachePool(config: weights.config, blockCount: blocks, blockSize: blockSize,
-                                 storage: kvCacheType == "f16" ? .f16 : .f32)
-        let runner = try ModelRunner(weights: weights, kvCache: kv, threads: threads, maxBatchTokens: 512,
-                                     maxLogitRows: 1)
-        let table = (0..<blocks).map { Int32($0) }
-        var sampler = Sampler(parameters: SamplingParameters(temperature: temperature, seed: seed), fallbackSeed: seed)
-        var detokenizer = IncrementalDetokenizer(tokenizer: tokenizer)
+        let job = InferenceJob(prompts: [promptTokens], maxNewTokens: min(maxTokens, room),
+                               sampling: SamplingParameters(temperature: temperature, seed: seed))
         let clock = ContinuousClock()
-
-        // Prefill in chunks of the runner's batch limit; sample from the last.
-        var next = 0
-        let prefillTime = try clock.measure {
-            var start = 0
-            while start < promptTokens.count {
-                let end = min(promptTokens.count, start + runner.maxBatchTokens)
-                let batch = ForwardBatch(chunks: [.init(sequenceID: 0, tokens: Array(promptTokens[start..<end]),
-                                                        startPosition: start, blockTable: table,
-                                                        wantsLogits: end == promptTokens.count)])
-                try runner.forward(batch) { rows in
-                    if rows.count == 1 { next = sampler.sample(logits: rows[0]).token }
-                }
-                start = end
+        let submitted = clock.now
+        let handle: InferenceHandle
+        switch engine.service.submit(job) {
+        case .success(let admitted): handle = admitted
+        case .failure(let failure): throw ValidationError("the engine refused the prompt: \(failure)")
+        }
+        var firstTokenAt: ContinuousClock.Instant?
+        var usage: GenerationUsage?
+        for await event in handle.events {
+            if firstTokenAt == nil, handle.progress.completionTokens > 0 { firstTokenAt = clock.now }
+            switch event {
+            case let .delta(_, text, _): emit(text)
+            case .finished: break
+            case let .completed(total): usage = total
+            case let .failed(failure): throw ValidationError("generation failed: \(failure)")
             }
         }
-
-        var generated = 0
-        let decodeTime = try clock.measure {
-            var position = promptTokens.count
-            while true {
-                generated += 1
-                if tokenizer.endOfGenerationIds.contains(next) { break }
-                emit(detokenizer.append(next))
-                if generated >= maxTokens || position + 1 > total { break }
-                let batch = ForwardBatch(chunks: [.init(sequenceID: 0, tokens: [Int32(next)], startPosition: position,
-                                                        blockTable: table)])
-                try runner.forward(batch) { rows in next = sampler.sample(logits: rows[0]).token }
-                position += 1
-            }
-        }
-        emit(detokenizer.finish() + "\n")
-        let prefillSeconds = seconds(prefillTime)
-        let decodeSeconds = seconds(decodeTime)
+        let finished = clock.now
+        emit("\n")
+        let generated = usage?.completionTokens ?? handle.progress.completionTokens
+        let prefillSeconds = seconds((firstTokenAt ?? finished) - submitted)
+        let decodeSeconds = seconds(finished - (firstTokenAt ?? finished))
         let stats = String(format: "prompt: %d tokens, %.1f tokens/s | generated: %d tokens, %.1f tokens/s | threads %d\n",
                            promptTokens.count, Double(promptTokens.count) / max(prefillSeconds, 1e-9),
-                           generated, Double(max(generated - 1, 0)) / max(decodeSeconds, 1e-9), runner.threadCount)
+                           generated, Double(max(generated - 1, 0)) / max(decodeSeconds, 1e-9),
+                           threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount)
         FileHandle.standardError.write(Data(stats.utf8))
     }
 

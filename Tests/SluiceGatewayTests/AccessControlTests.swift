@@ -39,19 +39,21 @@ import SluiceStore
         return ""
     }
 
-    /// A protected handler that admits like an inference route and reports what happened.
+    /// A protected handler that authorizes the model and admits like the inference pipeline, and
+    /// reports what happened.
     func admittingRoute(settle: Bool) -> HTTPHandler {
         .async { _ in
             guard let access = AccessContext.current else { return HTTPResponse(status: .internalServerError) }
             do throws(APIError) {
-                let ticket = try await access.admit(model: "m", promptTokens: 5, maxTokens: 10)
+                try access.authorize(model: "m")
+                let ticket = try await access.admit(promptTokens: 5, maxTokens: 10)
                 if settle {
                     await ticket.settle(promptTokens: 5, completionTokens: 2)
                     await ticket.settle(promptTokens: 5, completionTokens: 9)
                 }
                 return HTTPResponse(bytes: Array(access.tenant.utf8))
             } catch {
-                return AccessControl.errorResponse(error)
+                return error.response()
             }
         }
     }
@@ -155,7 +157,7 @@ import SluiceStore
                 #expect(!access.state.hasOpenTickets)
                 return HTTPResponse(bytes: [])
             } catch {
-                return AccessControl.errorResponse(error)
+                return error.response()
             }
         })
         let first = await run(handler, request("/v1/x", key: created.plaintextKey))

@@ -1,6 +1,7 @@
 import Foundation
 import SluiceTesting
 import Logging
+import SluiceAPI
 import SluiceHTTP
 import Testing
 @testable import SluiceGateway
@@ -11,8 +12,10 @@ import Testing
     }
 
     @Test func encodesOpenAIErrorEnvelope() throws {
-        let envelope = OpenAIErrorEnvelope(HTTPError(.notFound, "no route for GET /x\"y"))
-        let error = try #require(try jsonObject(envelope.json)["error"] as? [String: Any])
+        let response = APIError(HTTPError(.notFound, "no route for GET /x\"y")).response()
+        #expect(response.status.code == 404)
+        guard case .bytes(let body) = response.body else { Issue.record("streamed error"); return }
+        let error = try #require(try jsonObject(String(decoding: body, as: UTF8.self))["error"] as? [String: Any])
         #expect(error["type"] as? String == "invalid_request_error")
         #expect(error["code"] as? String == "not_found")
         #expect(error["param"] is NSNull)
@@ -25,8 +28,13 @@ import Testing
             .tooManyHeaders: "request_header_fields_too_large", .methodNotAllowed: "method_not_allowed", .notFound: "not_found",
             .serviceUnavailable: "service_unavailable", .requestTimeout: "request_timeout",
         ]
-        for (kind, code) in codes { #expect(OpenAIErrorEnvelope(HTTPError(kind, "r")).code == code) }
-        #expect(OpenAIErrorEnvelope(HTTPError(.serviceUnavailable, "r")).type == "server_error")
+        for (kind, code) in codes {
+            let error = APIError(HTTPError(kind, "r"))
+            #expect(error.code == code)
+            #expect(error.status == HTTPError(kind, "r").status.code)
+        }
+        #expect(APIError(HTTPError(.serviceUnavailable, "r")).type == "server_error")
+        #expect(APIError(HTTPError(.serviceUnavailable, "r")).retryAfterSeconds == 1)
     }
 
     @Test func escapesJSONStrings() {

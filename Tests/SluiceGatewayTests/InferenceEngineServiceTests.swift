@@ -127,7 +127,9 @@ struct InferenceEngineServiceTests {
         _ = try submit(service, InferenceJob(prompts: [prompt], maxNewTokens: 4))
         _ = try submit(service, InferenceJob(prompts: [prompt], maxNewTokens: 4))
         let result = service.submit(InferenceJob(prompts: [prompt], maxNewTokens: 4))
-        guard case .failure(let error) = result else { Issue.record("third request admitted"); return }
+        guard case .failure(let failure) = result else { Issue.record("third request admitted"); return }
+        #expect(failure == .overloaded(retryAfterSeconds: 1))
+        let error = APIError(failure, promptParam: "messages")
         #expect(error.status == 503)
         #expect(error.code == "engine_overloaded")
         #expect(error.headers.contains { $0.name == "Retry-After" })
@@ -138,9 +140,13 @@ struct InferenceEngineServiceTests {
         let executor = ScriptedExecutor(tokenizer: model.tokenizer, script: " x")
         let service = try makeService(executor, model: model, config: makeSchedulerConfig(maxModelLength: 64), start: false)
         let result = service.submit(InferenceJob(prompts: [prompt], maxNewTokens: 64))
-        guard case .failure(let error) = result else { Issue.record("admitted"); return }
+        guard case .failure(let failure) = result else { Issue.record("admitted"); return }
+        guard case .contextLengthExceeded(let requested, let limit) = failure else { Issue.record("\(failure)"); return }
+        #expect(requested > limit && limit == 64)
+        let error = APIError(failure, promptParam: "prompt")
         #expect(error.status == 400)
         #expect(error.code == "context_length_exceeded")
+        #expect(error.param == "prompt")
     }
 
     @Test func aRejectedSecondPromptWithdrawsTheFirst() async throws {
@@ -160,7 +166,7 @@ struct InferenceEngineServiceTests {
         let service = try makeService(executor, model: model)
         defer { service.stop() }
         let events = await collect(try submit(service, InferenceJob(prompts: [prompt], maxNewTokens: 4)))
-        #expect(events.failure?.status == 500)
+        #expect(events.failure.map { APIError($0, promptParam: "messages").status } == 500)
         #expect(events.usage == nil)
         #expect(await eventually { service.schedulerMetrics.kvBlocksUsed == 0 })
         #expect(service.metrics.requests(status: "error") == 1)
@@ -172,7 +178,8 @@ struct InferenceEngineServiceTests {
         let service = try makeService(executor, model: model)
         defer { service.stop() }
         let events = await collect(try submit(service, InferenceJob(prompts: [prompt], maxNewTokens: 400, timeoutSeconds: 0.05)))
-        #expect(events.failure?.code == "timeout")
+        #expect(events.failure == .timedOut)
+        #expect(events.failure.map { APIError($0, promptParam: "messages").code } == "timeout")
         #expect(await eventually { service.schedulerMetrics.kvBlocksUsed == 0 })
     }
 

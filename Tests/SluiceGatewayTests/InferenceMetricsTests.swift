@@ -30,8 +30,8 @@ struct InferenceMetricsTests {
         metrics.recordStep(seconds: 0.03, sequences: 4, tokens: 4)
         metrics.observeTimeToFirstToken(0.2)
         metrics.observeInterTokenLatency(0.012)
-        metrics.requestFinished(status: "stop", usage: Usage(promptTokens: 10, completionTokens: 5, cachedTokens: 2))
-        metrics.requestRejected(code: "engine_overloaded")
+        metrics.requestFinished(status: "stop", usage: GenerationUsage(promptTokens: 10, completionTokens: 5, cachedPromptTokens: 2))
+        metrics.requestFinished(status: "rejected_overload")
         let text = metrics.render(scheduler: makeSnapshot())
         for line in ["sluice_kv_blocks_used 3", "sluice_kv_blocks_total 10", "sluice_requests_waiting 2",
                      "sluice_sequences_running 4", "sluice_prefix_cache_hit_tokens_total 32",

@@ -86,17 +86,17 @@ struct CollectedEvents {
         }
     }
 
-    func finishReason(choice: Int) -> WireFinishReason? {
+    func finishReason(choice: Int) -> GenerationFinishReason? {
         for case let .finished(index, reason) in events where index == choice { return reason }
         return nil
     }
 
-    var usage: Usage? {
+    var usage: GenerationUsage? {
         for case let .completed(usage) in events { return usage }
         return nil
     }
 
-    var failure: APIError? {
+    var failure: InferenceFailure? {
         for case let .failed(error) in events { return error }
         return nil
     }

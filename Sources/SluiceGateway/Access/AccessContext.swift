@@ -10,7 +10,7 @@ import Synchronization
 /// ```swift
 /// let access = AccessContext.current            // nil when the gateway runs without AccessControl
 /// try access?.authorize(model: chat.model)      // 404 model_not_found for a model the key may not use
-/// let ticket = try await access?.admit(model: chat.model, promptTokens: prompt.count, maxTokens: maxNew)
+/// let ticket = try await access?.admit(promptTokens: prompt.count, maxTokens: maxNew)
 /// ... generate ...
 /// await ticket?.settle(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens)
 /// ```
@@ -38,14 +38,15 @@ public struct AccessContext: Sendable {
         if let key, !key.allows(model: model) { throw APIError.modelNotFound(model) }
     }
 
-    /// Checks the model, then admits the request against every limit of its key in one atomic step.
+    /// Admits the request against every limit of its key in one atomic step. The model was
+    /// authorized before (`authorize(model:)`, once per request).
     /// - Parameters:
-    ///   - promptTokens: tokens of the prompt as the model tokenises it.
-    ///   - maxTokens: the most completion tokens the request may produce (after defaulting).
-    /// - Throws: 404 model_not_found, 429 rate_limit_exceeded (with Retry-After), 429 insufficient_quota,
+    ///   - promptTokens: tokens of the prompt(s) as the model tokenises them, each prompt once.
+    ///   - maxTokens: the most completion tokens the request may produce over all its choices.
+    /// - Throws: 429 rate_limit_exceeded (with Retry-After), 429 insufficient_quota,
     ///   503 store_unavailable (Redis unreachable under `--redis-failure closed`).
-    public func admit(model: String, promptTokens: Int, maxTokens: Int) async throws(APIError) -> AdmissionTicket {
-        try await control.admit(self, model: model, promptTokens: promptTokens, maxTokens: maxTokens)
+    public func admit(promptTokens: Int, maxTokens: Int) async throws(APIError) -> AdmissionTicket {
+        try await control.admit(self, promptTokens: promptTokens, maxTokens: maxTokens)
     }
 
     /// Admits and settles at once a request served without waiting (a cache hit), charging these

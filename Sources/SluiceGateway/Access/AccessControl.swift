@@ -63,7 +63,7 @@ public final class AccessControl: Sendable {
         } catch where error.isStoreUnreachable && configuration.redisFailure == .open {
             verification = verifyLocally(presented)
         } catch {
-            throw Self.apiError(error, what: "API keys cannot be checked")
+            throw APIError(error, what: "API keys cannot be checked")
         }
         switch verification {
         case .valid(let record):
@@ -130,8 +130,7 @@ public final class AccessControl: Sendable {
 
     // MARK: Admission
 
-    func admit(_ context: AccessContext, model: String, promptTokens: Int, maxTokens: Int) async throws(APIError) -> AdmissionTicket {
-        try context.authorize(model: model)
+    func admit(_ context: AccessContext, promptTokens: Int, maxTokens: Int) async throws(APIError) -> AdmissionTicket {
         let reserved = max(0, promptTokens) + max(0, maxTokens)
         guard let key = context.key, key.limits != .unlimited else {
             let ticket = AdmissionTicket(status: RateLimitStatus(), promptTokens: promptTokens, reservedTokens: reserved,
@@ -145,7 +144,7 @@ public final class AccessControl: Sendable {
         do {
             decision = try await services.limiter.admit(request)
         } catch {
-            throw Self.apiError(error, what: "rate limits cannot be checked")
+            throw APIError(error, what: "rate limits cannot be checked")
         }
         switch decision {
         case .allowed(let admission):
@@ -157,7 +156,7 @@ public final class AccessControl: Sendable {
             return ticket
         case .rejected(let rejection):
             context.state.note(rejection.status)
-            throw Self.apiError(rejection, reserved: reserved, limits: key.limits)
+            throw APIError(rejection, reserved: reserved, limits: key.limits)
         }
     }
 
@@ -176,14 +175,14 @@ public final class AccessControl: Sendable {
             do {
                 decision = try await services.limiter.admitAndSettle(request)
             } catch {
-                throw Self.apiError(error, what: "rate limits cannot be checked")
+                throw APIError(error, what: "rate limits cannot be checked")
             }
             switch decision {
             case .allowed(let admission):
                 context.state.note(admission.status)
             case .rejected(let rejection):
                 context.state.note(rejection.status)
-                throw Self.apiError(rejection, reserved: prompt + completion, limits: key.limits)
+                throw APIError(rejection, reserved: prompt + completion, limits: key.limits)
             }
         }
         do {
@@ -222,41 +221,8 @@ public final class AccessControl: Sendable {
             return CachedResponse.decode(bytes)
         case .rejected(let rejection):
             context.state.note(rejection.status)
-            throw Self.apiError(rejection, reserved: 0, limits: key?.limits ?? .unlimited)
+            throw APIError(rejection, reserved: 0, limits: key?.limits ?? .unlimited)
         }
-    }
-
-    static func apiError(_ rejection: AdmissionRejection, reserved: Int, limits: RateLimits) -> APIError {
-        switch rejection.reason {
-        case .rateLimited(let wait):
-            let seconds = RateLimitHeaders.retryAfterSeconds(wait)
-            let which: String
-            if let requests = rejection.status.requests, requests.remaining < 1 {
-                which = "requests per minute (RPM): Limit \(requests.limit), Remaining \(requests.remaining)"
-            } else if let tokens = rejection.status.tokens {
-                which = "tokens per minute (TPM): Limit \(tokens.limit), Remaining \(tokens.remaining), Requested \(reserved)"
-            } else {
-                which = "requests per minute (RPM)"
-            }
-            return APIError.rateLimited("Rate limit reached for this API key on \(which). Please try again in \(seconds)s.",
-                                        retryAfterSeconds: seconds)
-        case .concurrency:
-            let limit = limits.maxConcurrentRequests ?? 0
-            return APIError.rateLimited("Too many concurrent requests for this API key (limit \(limit)). "
-                                            + "Please retry when a request has finished.", retryAfterSeconds: 1)
-        case .quotaExceeded:
-            return APIError(status: 429, message: "You exceeded your current quota: the token budget of this API key "
-                                + "for the current period is spent.", type: "insufficient_quota", code: "insufficient_quota")
-        }
-    }
-
-    static func apiError(_ error: StoreError, what: String) -> APIError {
-        if error.isStoreUnreachable {
-            return APIError(status: 503, message: "The key and rate-limit store is unavailable, so \(what); "
-                                + "please retry shortly.", type: "server_error", code: "store_unavailable",
-                            retryAfterSeconds: 1)
-        }
-        return APIError.internal()
     }
 
     // MARK: Middleware
@@ -278,7 +244,7 @@ public final class AccessControl: Sendable {
             do throws(APIError) {
                 context = try await self.authenticate(request.head)
             } catch {
-                return Self.errorResponse(error)
+                return error.response()
             }
             var response = await AccessContext.$current.withValue(context) {
                 switch handler {
@@ -308,13 +274,6 @@ public final class AccessControl: Sendable {
             }
         }
         return response
-    }
-
-    public static func errorResponse(_ error: APIError, extraHeaders: RateLimitStatus? = nil) -> HTTPResponse {
-        var headers: HTTPHeaders = ["Content-Type": "application/json"]
-        for header in error.headers { headers.replaceOrAdd(header.name, header.value) }
-        if let extraHeaders { RateLimitHeaders.apply(extraHeaders, to: &headers) }
-        return HTTPResponse(status: HTTPStatus(code: error.status), headers: headers, bytes: error.jsonBody)
     }
 }
 

@@ -15,7 +15,7 @@ enum AccessTestRoutes {
 
     static func hold(_ request: HTTPRequest, defaultModel: String) async -> HTTPResponse {
         guard let access = AccessContext.current else {
-            return AccessControl.errorResponse(.internal("no access context"))
+            return APIError.internal("no access context").response()
         }
         let body = (try? JSONParser.parse(request.body)) ?? .object([:])
         func int(_ key: String, _ fallback: Int) -> Int {
@@ -30,9 +30,10 @@ enum AccessTestRoutes {
         let actualTokens = int("actual_tokens", promptTokens)
         let ticket: AdmissionTicket
         do throws(APIError) {
-            ticket = try await access.admit(model: model, promptTokens: promptTokens, maxTokens: maxTokens)
+            try access.authorize(model: model)
+            ticket = try await access.admit(promptTokens: promptTokens, maxTokens: maxTokens)
         } catch {
-            return AccessControl.errorResponse(error)
+            return error.response()
         }
         return HTTPResponse(headers: ["Content-Type": "text/event-stream"], body: .stream(HTTPStreamOptions()) { writer in
             var waited = 0

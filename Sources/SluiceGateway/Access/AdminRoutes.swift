@@ -29,7 +29,7 @@ struct AdminRoutes: Sendable {
                 try await checkAdmin(request.head)
                 return try await body(request)
             } catch {
-                return AccessControl.errorResponse(error)
+                return error.response()
             }
         })
     }
@@ -125,13 +125,10 @@ struct AdminRoutes: Sendable {
             return try await operation()
         } catch {
             switch error.kind {
-            case .notFound: throw APIError(status: 404, message: error.message, type: "invalid_request_error", code: "key_not_found")
-            case .invalidArgument: throw APIError.invalidRequest(error.message, param: nil)
-            case .conflict: throw APIError(status: 409, message: "The key changed concurrently; retry.", type: "invalid_request_error", code: "conflict")
-            default:
-                control.logger.error("admin store operation failed", metadata: ["error": .string(error.message)])
-                throw AccessControl.apiError(error, what: "the key store cannot be changed")
+            case .notFound, .invalidArgument, .conflict: break
+            default: control.logger.error("admin store operation failed", metadata: ["error": .string(error.message)])
             }
+            throw APIError(error, what: "the key store cannot be changed")
         }
     }
 

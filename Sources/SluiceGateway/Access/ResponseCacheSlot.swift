@@ -1,26 +1,21 @@
 import SluiceAPI
 import SluiceHTTP
 
-/// The response-cache decision and key of one chat or completion request: computed once, read
-/// before admission (a hit costs no tokens), written after a complete answer.
+/// The response-cache decision and key of one inference request: computed once, read before
+/// admission (a hit costs no tokens), written after a complete answer (streamed or not).
 struct ResponseCacheSlot: Sendable {
     let access: AccessContext
     let policy: ResponseCachePolicy
     let key: [UInt8]
 
-    init(access: AccessContext, chat: ValidatedChatRequest, headers: HTTPHeaders) {
+    /// - Parameters:
+    ///   - cacheable: false for requests whose replay could not take every shape (completions' `echo`).
+    ///   - key: the canonical request key, computed only when the cache is used.
+    init(access: AccessContext, headers: HTTPHeaders, sampling: SluiceAPI.SamplingParameters, cacheable: Bool,
+         key: () -> [UInt8]) {
         self.access = access
-        policy = access.cachePolicy(headers: headers, temperature: chat.sampling.temperature, seed: chat.sampling.seed)
-        key = policy.isActive ? CanonicalRequestKey.chat(chat) : []
-    }
-
-    /// `echo` requests are not cached: their stream shape (prompt chunks, text offsets) cannot be
-    /// rebuilt from the body alone.
-    init(access: AccessContext, completion: ValidatedCompletionRequest, headers: HTTPHeaders) {
-        self.access = access
-        policy = completion.echo ? .off
-            : access.cachePolicy(headers: headers, temperature: completion.sampling.temperature, seed: completion.sampling.seed)
-        key = policy.isActive ? CanonicalRequestKey.completion(completion) : []
+        policy = cacheable ? access.cachePolicy(headers: headers, temperature: sampling.temperature, seed: sampling.seed) : .off
+        self.key = policy.isActive ? key() : []
     }
 
     /// The gateway has a cache (`--cache-ttl` > 0): responses then carry `x-sluice-cache`.
@@ -36,20 +31,5 @@ struct ResponseCacheSlot: Sendable {
     func store(_ response: CachedResponse) async {
         guard policy.write else { return }
         await access.storeResponse(response, canonicalKey: key)
-    }
-
-    /// The completion builder that always produces the usage chunk (see `usageBuilder(chat:identity:)`).
-    static func usageBuilder(completion: ValidatedCompletionRequest, identity: ResponseIdentity) -> CompletionResponseBuilder {
-        var withUsage = completion
-        withUsage.output.includeUsage = true
-        return CompletionResponseBuilder(request: withUsage, identity: identity)
-    }
-
-    /// A builder like the request's, but always producing the usage chunk: the cache keeps it
-    /// for later requests that ask for `stream_options.include_usage`.
-    static func usageBuilder(chat: ValidatedChatRequest, identity: ResponseIdentity) -> ChatResponseBuilder {
-        var withUsage = chat
-        withUsage.output.includeUsage = true
-        return ChatResponseBuilder(request: withUsage, identity: identity)
     }
 }

@@ -28,13 +28,13 @@ final class JobRuntime: @unchecked Sendable {
     var requests: [RequestID] = []
     var choices: [SequenceID: ChoiceRuntime] = [:]
     var unfinishedRequests = 0
-    var usage = Usage(promptTokens: 0, completionTokens: 0, cachedTokens: 0)
+    var usage = GenerationUsage(promptTokens: 0, completionTokens: 0)
     var firstTokenAt: Double?
     /// Set when the job must end with an error (timeout) instead of `completed`.
-    var failure: APIError?
+    var failure: InferenceFailure?
     /// A choice was cancelled (client gone): the job ends without a terminal event.
     var sawCancel = false
-    var finishReasons: [WireFinishReason] = []
+    var finishReasons: [GenerationFinishReason] = []
 
     init(id: UInt64, continuation: AsyncStream<InferenceEvent>.Continuation, submittedAt: Double,
          deadline: Double?, wantsLogprobs: Bool, progress: GenerationProgress) {
@@ -47,9 +47,9 @@ final class JobRuntime: @unchecked Sendable {
     }
 
     func add(_ part: RequestUsage) {
-        let cached = (usage.promptTokensDetails?.cachedTokens ?? 0) + part.cachedPromptTokens
-        usage = Usage(promptTokens: usage.promptTokens + part.promptTokens,
-                      completionTokens: usage.completionTokens + part.completionTokens, cachedTokens: cached)
+        usage.promptTokens += part.promptTokens
+        usage.completionTokens += part.completionTokens
+        usage.cachedPromptTokens += part.cachedPromptTokens
     }
 }
 

@@ -60,18 +60,18 @@ extension EngineService {
             // Bytes held for an incomplete character, then text held for a partial stop match.
             let tail = choice.assembler.append(choice.detokenizer.finish())
             emit(tail, choice: choice.choiceIndex, to: job)
-            var wireReason: WireFinishReason = reason == .stop ? .stop : .length
+            var finishReason: GenerationFinishReason = reason == .stop ? .stop : .length
             if tail.stopMatched {
-                wireReason = .stop
+                finishReason = .stop
             } else {
                 emit(choice.assembler.finish(), choice: choice.choiceIndex, to: job)
             }
-            job.continuation.yield(.finished(choice: choice.choiceIndex, reason: wireReason))
-            job.finishReasons.append(wireReason)
+            job.continuation.yield(.finished(choice: choice.choiceIndex, reason: finishReason))
+            job.finishReasons.append(finishReason)
         case .cancelled:
             job.sawCancel = true
         case .failed:
-            if job.failure == nil { job.failure = .internal("The engine produced no token for a running sequence.") }
+            if job.failure == nil { job.failure = .backendFailed("The engine produced no token for a running sequence.") }
         }
     }
 
@@ -84,7 +84,7 @@ extension EngineService {
         forget(job)
         let status: String
         if let failure = job.failure {
-            status = failure.code == "timeout" ? "timeout" : "error"
+            status = failure == .timedOut ? "timeout" : "error"
         } else if job.sawCancel {
             status = "cancelled"
         } else {

@@ -11,7 +11,7 @@ import SluiceScheduler
 /// the scheduler is pure and fast, so admission errors (context length, overload → 503) are
 /// known synchronously, before any response byte is written. The forward pass and sampling run
 /// outside the lock, so submissions never wait for a step.
-public final class EngineService: @unchecked Sendable {
+public final class EngineService: InferenceBackend, @unchecked Sendable {
     public struct Clock: Sendable {
         /// Monotonic seconds.
         public var now: @Sendable () -> Double
@@ -92,17 +92,17 @@ public final class EngineService: @unchecked Sendable {
 
     // MARK: Requests in
 
-    /// Admits a job or rejects it at once (`context_length_exceeded` 400, overload 503 + Retry-After).
-    public func submit(_ job: InferenceJob) -> Result<InferenceHandle, APIError> {
+    /// Admits a job or rejects it at once (context too long, overloaded, shutting down).
+    public func submit(_ job: InferenceJob) -> Result<InferenceHandle, InferenceFailure> {
         let (events, continuation) = AsyncStream.makeStream(of: InferenceEvent.self)
         let now = clock.now()
         let entropy = clock.entropy()
         let wantsLogprobs = job.sampling.logprobs || job.sampling.topLogprobs > 0
-        let result: Result<JobRuntime, APIError> = signal.withLock {
-            guard !stopping else { return .failure(APIError.overloaded(retryAfterSeconds: 5)) }
+        let result: Result<JobRuntime, InferenceFailure> = signal.withLock {
+            guard !stopping else { return .failure(.shuttingDown) }
             let runtime = JobRuntime(id: nextJobID, continuation: continuation, submittedAt: now,
                                      deadline: job.timeoutSeconds.map { now + $0 }, wantsLogprobs: wantsLogprobs,
-                                     progress: GenerationProgress(promptTokens: job.prompts.reduce(0) { $0 + $1.count }))
+                                     progress: GenerationProgress(promptTokens: job.promptTokenCount))
             for (promptIndex, prompt) in job.prompts.enumerated() {
                 let request = GenerationRequest(promptTokens: prompt, maxNewTokens: job.maxNewTokens,
                                                 choices: job.choicesPerPrompt, cacheSalt: job.cacheSalt)
@@ -110,7 +110,7 @@ public final class EngineService: @unchecked Sendable {
                 case .failure(let error):
                     runtime.requests.forEach { scheduler.cancel($0) }  // all prompts or none
                     if !runtime.requests.isEmpty { signal.signal() }
-                    return .failure(Self.apiError(error))
+                    return .failure(Self.failure(error))
                 case .success(let requestID):
                     runtime.requests.append(requestID)
                     for choice in 0..<job.choicesPerPrompt {
@@ -133,7 +133,11 @@ public final class EngineService: @unchecked Sendable {
         }
         switch result {
         case .failure(let error):
-            metrics.requestRejected(code: error.code ?? "error")
+            if case .overloaded = error {
+                metrics.requestFinished(status: "rejected_overload")
+            } else {
+                metrics.requestFinished(status: "rejected")
+            }
             continuation.finish()
             return .failure(error)
         case .success(let runtime):
@@ -141,7 +145,7 @@ public final class EngineService: @unchecked Sendable {
             continuation.onTermination = { [weak self] termination in
                 if case .cancelled = termination { self?.cancel(jobID: jobID) }
             }
-            return .success(InferenceHandle(id: jobID, events: events, progress: runtime.progress, service: self))
+            return .success(InferenceHandle(events: events, progress: runtime.progress) { [weak self] in self?.cancel(jobID: jobID) })
         }
     }
 
@@ -154,16 +158,16 @@ public final class EngineService: @unchecked Sendable {
         }
     }
 
-    static func apiError(_ error: SchedulerError) -> APIError {
+    static func failure(_ error: SchedulerError) -> InferenceFailure {
         switch error {
         case let .contextLengthExceeded(requested, limit):
             return .contextLengthExceeded(requestedTokens: requested, limit: limit)
         case .overloaded:
             return .overloaded(retryAfterSeconds: 1)
         case let .invalidRequest(message):
-            return .invalidRequest(message, param: nil)
+            return .invalidJob(message)
         case let .invalidConfiguration(message):
-            return .internal(message)
+            return .backendFailed(message)
         }
     }
 
@@ -256,7 +260,7 @@ public final class EngineService: @unchecked Sendable {
             return Array(failed.values)
         }
         for job in failed where job.failure == nil {
-            job.failure = .internal("The engine failed while running this request: \(error)")
+            job.failure = .backendFailed("The engine failed while running this request: \(error)")
         }
     }
 
@@ -264,8 +268,7 @@ public final class EngineService: @unchecked Sendable {
     private func expireDeadlines(now: Double) {
         for job in jobs.values where job.failure == nil {
             guard let deadline = job.deadline, now >= deadline else { continue }
-            job.failure = APIError(status: 504, message: "The request timed out before it finished.",
-                                   type: "server_error", code: "timeout")
+            job.failure = .timedOut
             job.requests.forEach { scheduler.cancel($0) }
         }
     }
@@ -279,8 +282,7 @@ public final class EngineService: @unchecked Sendable {
             return Array(jobs.values)
         }
         for job in remaining {
-            job.continuation.yield(.failed(APIError(status: 503, message: "The server is shutting down.",
-                                                    type: "server_error", code: "shutting_down")))
+            job.continuation.yield(.failed(.shuttingDown))
             job.continuation.finish()
             metrics.requestFinished(status: "error")
         }

@@ -52,19 +52,15 @@ public final class InferenceMetrics: @unchecked Sendable {
 
     func observeInterTokenLatency(_ seconds: Double) { lock.withLock { state.interTokenLatency.observe(seconds) } }
 
-    func requestFinished(status: String, usage: Usage? = nil) {
+    func requestFinished(status: String, usage: GenerationUsage? = nil) {
         lock.withLock {
             state.requestsByStatus[status, default: 0] += 1
             if let usage {
                 state.promptTokens += usage.promptTokens
-                state.cachedPromptTokens += usage.promptTokensDetails?.cachedTokens ?? 0
+                state.cachedPromptTokens += usage.cachedPromptTokens
                 state.generationTokens += usage.completionTokens
             }
         }
-    }
-
-    func requestRejected(code: String) {
-        requestFinished(status: code == "engine_overloaded" ? "rejected_overload" : "rejected")
     }
 
     /// Count of finished requests with a status (tests).

@@ -1,12 +1,17 @@
 import SluiceEngine
 import SluiceScheduler
 
-/// Startup of local inference for `sluice serve`: weights, KV pool, forward-pass runner, engine
-/// service thread and the routes over it. Everything is checked before the server listens.
-public enum InferenceServer {
-    public static func start(configuration: GatewayConfiguration) throws(GatewayError) -> InferenceRoutes {
-        let file = try ModelFile.open(path: configuration.modelPath)
-        let settings = configuration.inference
+/// The local engine, loaded: the served model (tokenizer, template, context) and the engine
+/// service over its weights, which is the pipeline's backend. `sluice serve` and `sluice generate`
+/// both load it here, so the CLI runs the same generation path as the server.
+public struct LocalEngine: Sendable {
+    public let model: ServedLanguageModel
+    public let service: EngineService
+
+    /// Weights, KV pool, forward-pass runner and engine service thread (started). Everything is
+    /// checked before it returns.
+    public static func load(path: String, id: String, settings: InferenceConfiguration) throws(GatewayError) -> LocalEngine {
+        let file = try ModelFile.open(path: path)
         settings.numerics.activate()
         let runner: ModelRunner
         let scheduler: SchedulerConfig
@@ -19,15 +24,23 @@ public enum InferenceServer {
             runner = try ModelRunner(weights: weights, kvCache: pool, threads: settings.threads ?? 0,
                                      maxBatchTokens: scheduler.maxBatchedTokens, maxLogitRows: scheduler.maxSequences)
         } catch {
-            throw GatewayError(.modelUnreadable, "cannot load model \(configuration.modelPath): \(error)")
+            throw GatewayError(.modelUnreadable, "cannot load model \(path): \(error)")
         }
-        let model = try ServedLanguageModel.load(id: configuration.servedModelID, file: file,
-                                                 maxModelLength: scheduler.maxModelLength)
+        let model = try ServedLanguageModel.load(id: id, file: file, maxModelLength: scheduler.maxModelLength)
         let service = try EngineService(scheduler: scheduler, executor: ModelRunnerExecutor(runner: runner),
-                                        tokenizer: model.tokenizer,
-                                        samplingThreads: settings.samplingThreads)
+                                        tokenizer: model.tokenizer, samplingThreads: settings.samplingThreads)
         service.start()
-        return InferenceRoutes(model: model, service: service, requestTimeoutSeconds: settings.requestTimeoutSeconds,
+        return LocalEngine(model: model, service: service)
+    }
+}
+
+/// Startup of local inference for `sluice serve`: the local engine and the routes over it.
+public enum InferenceServer {
+    public static func start(configuration: GatewayConfiguration) throws(GatewayError) -> InferenceRoutes {
+        let engine = try LocalEngine.load(path: configuration.modelPath, id: configuration.servedModelID,
+                                          settings: configuration.inference)
+        return InferenceRoutes(model: engine.model, service: engine.service,
+                               requestTimeoutSeconds: configuration.inference.requestTimeoutSeconds,
                                sseKeepAliveSeconds: configuration.sseKeepAliveSeconds)
     }
 }

@@ -46,6 +46,18 @@ public struct ServedLanguageModel: Sendable {
         return tokenizer.encode(rendered, addSpecialTokens: true, parseSpecial: true).map { TokenID($0) }
     }
 
+    /// `sluice generate`'s prompt: one user turn rendered with the chat template (special tokens
+    /// parsed), or the text as it is.
+    public func prompt(_ text: String, asChatTurn: Bool) throws(GatewayError) -> [TokenID] {
+        guard asChatTurn else { return tokenizer.encode(text, addSpecialTokens: true, parseSpecial: false).map { TokenID($0) } }
+        do {
+            let rendered = try template.render(messages: [ChatMessage(role: "user", content: text)])
+            return tokenizer.encode(rendered, addSpecialTokens: true, parseSpecial: true).map { TokenID($0) }
+        } catch {
+            throw GatewayError(.invalidConfiguration, "the prompt cannot be rendered with this model's chat template: \(error)")
+        }
+    }
+
     /// A completions prompt: text is tokenized (special tokens parsed), ids are checked.
     func completionPrompt(_ input: PromptInput, index: Int) throws(APIError) -> [TokenID] {
         switch input {
@@ -57,6 +69,12 @@ public struct ServedLanguageModel: Sendable {
             }
             return ids
         }
+    }
+
+    /// The text of a prompt as the client sees it (for `echo`): as sent, or the ids decoded.
+    func promptText(_ input: PromptInput, tokens: [TokenID]) -> String {
+        if case .text(let text) = input { return text }
+        return tokenizer.decode(tokens.map(Int.init))
     }
 
     /// `max_tokens` absent: the rest of the context (vLLM's default).

@@ -26,7 +26,7 @@ extension InferenceRoutes {
             let json = "{\"tokens\":[\(list)],\"count\":\(tokens.count),\"max_model_len\":\(model.maxModelLength)}"
             return HTTPResponse(headers: ["Content-Type": "application/json"], bytes: Array(json.utf8))
         } catch {
-            return Self.errorResponse(error)
+            return error.response()
         }
     }
 
@@ -47,7 +47,7 @@ extension InferenceRoutes {
             let json = "{\"prompt\":\(JSONText.quoted(model.tokenizer.decode(ids)))}"
             return HTTPResponse(headers: ["Content-Type": "application/json"], bytes: Array(json.utf8))
         } catch {
-            return Self.errorResponse(error)
+            return error.response()
         }
     }
 
