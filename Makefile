@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 PYTEST := .venv/bin/python -m pytest
 
-.PHONY: deps deps-serve model build serve test test-swift test-python bench bench-http bench-engine bench-serving bench-gateway clean
+.PHONY: deps deps-serve model build serve test test-swift test-python bench bench-http bench-engine bench-serving bench-gateway bench-before-after clean
 
 deps:
 	@scripts/install-deps.sh all
@@ -51,6 +51,10 @@ bench-serving: deps model build
 
 bench-gateway: deps model build
 	SLUICE_BIN=$(BIN_DIR)/sluice bench/gateway.sh
+
+# Interleaved comparison with an older binary: SLUICE_BIN_BEFORE=/path/to/old/sluice make bench-before-after
+bench-before-after: deps model build
+	SLUICE_BIN=$(BIN_DIR)/sluice SLUICE_MODEL=$(CURDIR)/$(MODEL) .venv/bin/python bench/before_after.py
 
 clean:
 	rm -rf .build

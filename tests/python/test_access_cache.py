@@ -184,6 +184,24 @@ def test_completions_are_cached_and_replayed_in_both_shapes(gateway, keys):
     assert completion(gateway, keys[0], {**request, "max_tokens": 2}).headers["x-sluice-cache"] == "miss"
 
 
+def test_streamed_completions_fill_the_cache_in_both_shapes(gateway, keys):
+    """A streamed miss fills the cache like a collected one (the completions route used not to)."""
+    request = {"model": MODEL, "prompt": f"The sea is ({next(counter)})", "max_tokens": 3, "temperature": 0,
+               "stream": True}
+    first = completion(gateway, keys[0], request)
+    assert first.status_code == 200 and first.headers["x-sluice-cache"] == "miss"
+    again = completion(gateway, keys[0], request)
+    assert again.headers["x-sluice-cache"] == "hit"
+    assert sse_lines(again) == sse_lines(first)
+    import json
+    streamed_text = "".join(json.loads(line[6:])["choices"][0]["text"] for line in sse_lines(first)[:-1]
+                            if json.loads(line[6:])["choices"])
+    plain = completion(gateway, keys[0], {**request, "stream": False})
+    assert plain.headers["x-sluice-cache"] == "hit"
+    assert plain.json()["choices"][0]["text"] == streamed_text
+    assert plain.json()["usage"]["completion_tokens"] >= 1
+
+
 def test_echo_completions_are_not_cached(gateway, keys):
     request = {"model": MODEL, "prompt": f"Echo ({next(counter)})", "max_tokens": 2, "temperature": 0, "echo": True}
     completion(gateway, keys[0], request)

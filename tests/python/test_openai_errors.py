@@ -46,6 +46,47 @@ def test_prompt_over_the_context_is_context_length_exceeded(client, model_id):
     with pytest.raises(openai.BadRequestError) as caught:
         client.completions.create(model=model_id, prompt="word " * 5000, max_tokens=16)
     assert caught.value.code == "context_length_exceeded"
+    assert caught.value.param == "prompt"
+
+
+TOOL = {"type": "function", "function": {"name": "get_weather", "description": "Weather in a city",
+                                         "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
+                                                        "required": ["city"]}}}
+
+
+@pytest.mark.parametrize("extra, param", [
+    ({"tools": [TOOL]}, "tools"),
+    ({"tools": [TOOL], "tool_choice": "required"}, "tools"),
+    ({"response_format": {"type": "json_object"}}, "response_format"),
+    ({"response_format": {"type": "json_schema", "json_schema": {"name": "w", "schema": {"type": "object"}}}},
+     "response_format"),
+    ({"modalities": ["text", "audio"], "audio": {"voice": "alloy", "format": "wav"}}, "audio"),
+    ({"prediction": {"type": "content", "content": "x"}}, "prediction"),
+    ({"web_search_options": {}}, "web_search_options"),
+    ({"store": True}, "store"),
+])
+def test_unimplemented_openai_fields_are_refused_naming_the_param(client, model_id, extra, param):
+    """Silently dropping them would answer plain text with a 200: the client must know."""
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(model=model_id, messages=MESSAGES, max_tokens=2, **extra)
+    assert caught.value.status_code == 400
+    assert caught.value.param == param
+    assert caught.value.code == "unsupported_parameter"
+    validate_openai("ErrorResponse", caught.value.response.json())
+
+
+def test_defaults_of_unimplemented_fields_and_vendor_extensions_are_accepted(client, model_id):
+    answer = client.chat.completions.create(
+        model=model_id, messages=MESSAGES, max_tokens=2, response_format={"type": "text"}, modalities=["text"],
+        store=False, metadata={"team": "search"}, extra_body={"top_k": 5, "some_vendor_field": {"x": 1}})
+    assert answer.choices[0].finish_reason in ("stop", "length")
+
+
+def test_completions_refuse_best_of_and_suffix(client, model_id):
+    for extra, param in [({"best_of": 3}, "best_of"), ({"suffix": " end."}, "suffix")]:
+        with pytest.raises(openai.BadRequestError) as caught:
+            client.completions.create(model=model_id, prompt="Once", max_tokens=2, **extra)
+        assert caught.value.param == param
 
 
 def test_burst_beyond_the_queue_gets_503_with_retry_after_and_admitted_requests_complete(sluice_bin, model_path):
