@@ -6,7 +6,7 @@
 
 public struct ChatResponseBuilder: Sendable {
     public let identity: ResponseIdentity
-    public let includeUsage: Bool
+    public private(set) var includeUsage: Bool
     public let logprobs: Bool
     public let topLogprobs: Int
 
@@ -15,6 +15,14 @@ public struct ChatResponseBuilder: Sendable {
         includeUsage = request.output.includeUsage
         logprobs = request.logprobs
         topLogprobs = request.topLogprobs
+    }
+
+    /// The same builder, producing the usage chunk whatever the request asked: the response
+    /// cache keeps that chunk for later requests that ask for it.
+    public func withUsageChunk() -> ChatResponseBuilder {
+        var copy = self
+        copy.includeUsage = true
+        return copy
     }
 
     public func response(choices: [GeneratedChoice], usage: Usage) -> ChatCompletionResponse {

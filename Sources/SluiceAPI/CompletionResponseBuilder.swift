@@ -5,7 +5,7 @@
 
 public struct CompletionResponseBuilder: Sendable {
     public let identity: ResponseIdentity
-    public let includeUsage: Bool
+    public private(set) var includeUsage: Bool
     /// Integer `logprobs` (alternatives per token), nil when not asked.
     public let logprobs: Int?
 
@@ -13,6 +13,14 @@ public struct CompletionResponseBuilder: Sendable {
         self.identity = identity
         includeUsage = request.output.includeUsage
         logprobs = request.logprobs
+    }
+
+    /// The same builder, producing the usage chunk whatever the request asked: the response
+    /// cache keeps that chunk for later requests that ask for it.
+    public func withUsageChunk() -> CompletionResponseBuilder {
+        var copy = self
+        copy.includeUsage = true
+        return copy
     }
 
     /// `echoPrefix`: the prompt text per choice when `echo` is on; prepended to the text, and the

@@ -11,25 +11,11 @@ import Testing
 /// refusing unimplemented OpenAI fields before anything runs.
 @Suite("One pipeline behind both OpenAI routes (scripted executor, no sockets)")
 struct InferencePipelineTests {
-    let model: ServedLanguageModel
-
-    init() throws { model = try InferenceFixture.served() }
-
-    func makeRoutes(script: String = " Paris is lovely", config: SchedulerConfig = makeSchedulerConfig(),
-                    start: Bool = true) throws -> InferenceRoutes {
-        let executor = ScriptedExecutor(tokenizer: model.tokenizer, script: script)
-        let service = try makeService(executor, model: model, config: config, start: start)
-        return InferenceRoutes(model: model, service: service, unixTime: { 1_700_000_000 })
-    }
-
-    func post(_ path: String, _ json: String) -> HTTPRequest {
-        HTTPRequest(head: HTTPRequestHead(method: .post, target: path), body: Array(json.utf8))
-    }
+    let fixture: ScriptedRoutes
+    init() throws { fixture = try ScriptedRoutes() }
 
     func errorObject(_ response: HTTPResponse) throws -> [String: Any] {
-        guard case .bytes(let bytes) = response.body else { throw CocoaError(.fileReadCorruptFile) }
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
-        return try #require(json["error"] as? [String: Any])
+        try #require(try bodyJSON(response)["error"] as? [String: Any])
     }
 
     /// Runs a streamed response's producer and returns the SSE `data:` payloads.
@@ -44,7 +30,7 @@ struct InferencePipelineTests {
     @Test func chatReservesThePromptOnceAndEveryChoice() throws {
         let chat = try ValidatedChatRequest.validate(body: Array(
             #"{"model":"test-model","messages":[{"role":"user","content":"Hi"}],"n":3,"max_tokens":7}"#.utf8))
-        let job = try ChatCompletionsAdapter.job(for: chat, model: model)
+        let job = try ChatCompletionsAdapter.job(for: chat, model: fixture.model)
         #expect(job.promptTokenCount == job.prompts[0].count)
         #expect(job.maxCompletionTokens == 21)
     }
@@ -52,7 +38,7 @@ struct InferencePipelineTests {
     @Test func completionsReserveEachPromptOnceAndEveryChoiceOfEveryPrompt() throws {
         let request = try ValidatedCompletionRequest.validate(body: Array(
             #"{"model":"test-model","prompt":["one two","three four five"],"n":2,"max_tokens":5}"#.utf8))
-        let job = try CompletionsAdapter.job(for: request, model: model)
+        let job = try CompletionsAdapter.job(for: request, model: fixture.model)
         #expect(job.prompts.count == 2)
         // Prompts once each, as `usage.prompt_tokens` counts them (the route used to reserve them n times).
         #expect(job.promptTokenCount == job.prompts[0].count + job.prompts[1].count)
@@ -61,7 +47,7 @@ struct InferencePipelineTests {
 
     @Test(arguments: [("/v1/chat/completions", "messages"), ("/v1/completions", "prompt")])
     func contextLengthErrorsNameTheRoutesPromptField(_ path: String, _ param: String) async throws {
-        let routes = try makeRoutes(config: makeSchedulerConfig(maxModelLength: 32), start: false)
+        let routes = try fixture.make(config: makeSchedulerConfig(maxModelLength: 32), start: false)
         let long = "one two three four five six seven eight nine ten eleven twelve"
         let body = path.hasSuffix("chat/completions")
             ? #"{"model":"test-model","messages":[{"role":"user","content":"\#(long)"}],"max_tokens":30}"#
@@ -77,7 +63,7 @@ struct InferencePipelineTests {
     @Test(arguments: [("/v1/chat/completions", "tools"), ("/v1/chat/completions", "response_format"),
                       ("/v1/completions", "suffix")])
     func unimplementedFieldsAreRefusedBeforeAnythingRuns(_ path: String, _ param: String) async throws {
-        let routes = try makeRoutes(start: false)  // nothing may run
+        let routes = try fixture.make(start: false)  // nothing may run
         let extra = ["tools": #""tools":[{"type":"function","function":{"name":"f"}}]"#,
                      "response_format": #""response_format":{"type":"json_object"}"#,
                      "suffix": #""suffix":"!""#][param] ?? ""
@@ -92,15 +78,14 @@ struct InferencePipelineTests {
     }
 
     @Test func streamedAndCollectedAnswersCarryTheSameText() async throws {
-        let routes = try makeRoutes()
+        let routes = try fixture.make()
         defer { routes.service.stop() }
         for path in ["/v1/chat/completions", "/v1/completions"] {
             let isChat = path.hasSuffix("chat/completions")
             let base = isChat ? #"{"model":"test-model","messages":[{"role":"user","content":"x"}],"temperature":0"#
                               : #"{"model":"test-model","prompt":"x","max_tokens":20,"temperature":0"#
             let plain = isChat ? await routes.chatCompletions(post(path, base + "}")) : await routes.completions(post(path, base + "}"))
-            guard case .bytes(let bytes) = plain.body else { Issue.record("not a body"); return }
-            let json = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+            let json = try bodyJSON(plain)
             let choice = try #require((json["choices"] as? [[String: Any]])?.first)
             let text = isChat ? (choice["message"] as? [String: Any])?["content"] as? String : choice["text"] as? String
             let streamed = isChat
@@ -123,7 +108,7 @@ struct InferencePipelineTests {
     }
 
     @Test func echoWithZeroMaxTokensStreamsThePromptAndFinishes() async throws {
-        let routes = try makeRoutes(start: false)  // nothing may run
+        let routes = try fixture.make(start: false)  // nothing may run
         let response = await routes.completions(post("/v1/completions",
             #"{"model":"test-model","prompt":"Hello there","max_tokens":0,"echo":true,"stream":true}"#))
         #expect(response.status.code == 200)

@@ -7,24 +7,14 @@ import Testing
 
 @Suite("OpenAI routes over the engine service (scripted executor, no sockets)")
 struct InferenceRoutesTests {
-    let model: ServedLanguageModel
+    let fixture: ScriptedRoutes
+    var model: ServedLanguageModel { fixture.model }
 
-    init() throws { model = try InferenceFixture.served() }
+    init() throws { fixture = try ScriptedRoutes() }
 
     func makeRoutes(script: String = " Paris is lovely", config: SchedulerConfig = makeSchedulerConfig(),
                     start: Bool = true) throws -> InferenceRoutes {
-        let executor = ScriptedExecutor(tokenizer: model.tokenizer, script: script)
-        let service = try makeService(executor, model: model, config: config, start: start)
-        return InferenceRoutes(model: model, service: service, unixTime: { 1_700_000_000 })
-    }
-
-    func post(_ path: String, _ json: String) -> HTTPRequest {
-        HTTPRequest(head: HTTPRequestHead(method: .post, target: path), body: Array(json.utf8))
-    }
-
-    func bodyJSON(_ response: HTTPResponse) throws -> [String: Any] {
-        guard case .bytes(let bytes) = response.body else { throw CocoaError(.fileReadCorruptFile) }
-        return try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+        try fixture.make(script: script, config: config, start: start)
     }
 
     func errorCode(_ response: HTTPResponse) throws -> String? {

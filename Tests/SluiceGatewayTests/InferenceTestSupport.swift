@@ -1,8 +1,10 @@
 import Foundation
+import SluiceHTTP
 import SluiceAPI
 import SluiceEngine
 import SluiceScheduler
 import SluiceTesting
+import Testing
 @testable import SluiceGateway
 
 /// The real model's tokenizer and template (parsing the GGUF header is fast; no forward pass).
@@ -132,4 +134,27 @@ func eventually(_ seconds: Double = 5, _ condition: () -> Bool) async -> Bool {
         try? await Task.sleep(for: .milliseconds(5))
     }
     return condition()
+}
+
+/// Routes over a scripted engine, and the requests and bodies the route tests exchange with them.
+struct ScriptedRoutes {
+    let model: ServedLanguageModel
+
+    init() throws { model = try InferenceFixture.served() }
+
+    func make(script: String = " Paris is lovely", config: SchedulerConfig = makeSchedulerConfig(),
+              start: Bool = true) throws -> InferenceRoutes {
+        let executor = ScriptedExecutor(tokenizer: model.tokenizer, script: script)
+        let service = try makeService(executor, model: model, config: config, start: start)
+        return InferenceRoutes(model: model, service: service, unixTime: { 1_700_000_000 })
+    }
+}
+
+func post(_ path: String, _ json: String) -> HTTPRequest {
+    HTTPRequest(head: HTTPRequestHead(method: .post, target: path), body: Array(json.utf8))
+}
+
+func bodyJSON(_ response: HTTPResponse) throws -> [String: Any] {
+    guard case .bytes(let bytes) = response.body else { throw CocoaError(.fileReadCorruptFile) }
+    return try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
 }

@@ -32,9 +32,7 @@ struct ChatCompletionsAdapter: WireAdapter {
 
     init(request: ValidatedChatRequest, job: InferenceJob, model: ServedLanguageModel, identity: ResponseIdentity) {
         builder = ChatResponseBuilder(request: request, identity: identity)
-        var withUsage = request
-        withUsage.output.includeUsage = true
-        usageBuilder = ChatResponseBuilder(request: withUsage, identity: identity)
+        usageBuilder = builder.withUsageChunk()
         choiceCount = job.choiceCount
     }
 

@@ -39,9 +39,7 @@ struct CompletionsAdapter: WireAdapter {
 
     init(request: ValidatedCompletionRequest, job: InferenceJob, model: ServedLanguageModel, identity: ResponseIdentity) {
         builder = CompletionResponseBuilder(request: request, identity: identity)
-        var withUsage = request
-        withUsage.output.includeUsage = true
-        usageBuilder = CompletionResponseBuilder(request: withUsage, identity: identity)
+        usageBuilder = builder.withUsageChunk()
         if request.echo {
             echoes = zip(request.prompts, job.prompts).flatMap { input, tokens in
                 Array(repeating: model.promptText(input, tokens: tokens), count: job.choicesPerPrompt)
