@@ -1,10 +1,15 @@
+import Logging
 import SluiceEngine
 import SluiceScheduler
 
 /// Startup of local inference for `sluice serve`: weights, KV pool, forward-pass runner, engine
 /// service thread and the routes over it. Everything is checked before the server listens.
 public enum InferenceServer {
-    public static func start(configuration: GatewayConfiguration) throws(GatewayError) -> InferenceRoutes {
+    /// - Parameters:
+    ///   - metrics: the registry the engine records into and `/metrics` renders (the gateway's).
+    ///   - logger: where engine step failures are reported.
+    public static func start(configuration: GatewayConfiguration, metrics: GatewayMetrics = GatewayMetrics(),
+                             logger: Logger = Logger(label: "sluice.engine")) throws(GatewayError) -> InferenceRoutes {
         let file = try ModelFile.open(path: configuration.modelPath)
         let settings = configuration.inference
         settings.numerics.activate()
@@ -24,8 +29,8 @@ public enum InferenceServer {
         let model = try ServedLanguageModel.load(id: configuration.servedModelID, file: file,
                                                  maxModelLength: scheduler.maxModelLength)
         let service = try EngineService(scheduler: scheduler, executor: ModelRunnerExecutor(runner: runner),
-                                        tokenizer: model.tokenizer,
-                                        samplingThreads: settings.samplingThreads)
+                                        tokenizer: model.tokenizer, metrics: InferenceMetrics(gateway: metrics),
+                                        samplingThreads: settings.samplingThreads, logger: logger)
         service.start()
         return InferenceRoutes(model: model, service: service, requestTimeoutSeconds: settings.requestTimeoutSeconds,
                                sseKeepAliveSeconds: configuration.sseKeepAliveSeconds)
