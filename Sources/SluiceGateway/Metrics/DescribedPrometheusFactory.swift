@@ -1,4 +1,4 @@
-import CoreMetrics
+import Metrics
 import Prometheus
 
 /// A swift-metrics factory over one `PrometheusCollectorRegistry` that registers each series with

@@ -1,4 +1,4 @@
-import CoreMetrics
+import Metrics
 import Prometheus
 
 /// The metrics of one gateway: one Prometheus registry that `GET /metrics` renders, and the

@@ -1,4 +1,4 @@
-import CoreMetrics
+import Metrics
 
 /// Requests and end-to-end latency by route pattern and status code. The route is the pattern
 /// the router matched (`/v1/admin/keys/{id}`), never the raw path, so the label set stays
