@@ -16,6 +16,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // MARK: C shims and system libraries
@@ -31,15 +34,21 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
 
         // MARK: Libraries
-        .target(name: "SluiceHTTP", dependencies: ["CSystem"]),
+        .target(name: "SluiceHTTP", dependencies: ["CSystem", .product(name: "Logging", package: "swift-log")]),
         .target(name: "SluiceAPI"),
         .target(name: "SluiceEngine", dependencies: ["CKernels", "COpenBLAS"]),
         .target(name: "SluiceScheduler"),
-        .target(name: "SluiceStore", dependencies: ["CHiredis", "COpenSSL"]),
+        .target(name: "SluiceStore", dependencies: [
+            "CHiredis", "COpenSSL", .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "SluiceUpstream", dependencies: ["CCurl"]),
         .target(name: "SluiceGateway", dependencies: [
             "SluiceHTTP", "SluiceAPI", "SluiceEngine", "SluiceScheduler", "SluiceStore", "SluiceUpstream",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "sluice", dependencies: [
             "SluiceGateway", "SluiceEngine",

@@ -35,18 +35,20 @@ public final class Gateway: Sendable {
     ///   - created: `created` of the served model (Unix seconds).
     ///   - routes: more routes (chat completions, admin, ...), wrapped in the same middleware.
     ///   - access: API keys, limits and the admin API (Access/); nil serves without any.
+    ///   - metrics: where request counts and latencies go (the registry `/metrics` renders).
     public init(configuration: GatewayConfiguration, logger: Logger, requestIDs: RequestIDPolicy = .counting(),
-                created: Int, routes: [GatewayRoute] = [], access: AccessControl? = nil) throws(GatewayError) {
+                created: Int, routes: [GatewayRoute] = [], access: AccessControl? = nil,
+                metrics: GatewayMetrics = GatewayMetrics()) throws(GatewayError) {
         self.configuration = configuration
         modelFile = try ModelFile.open(path: configuration.modelPath)
         models = [ServedModel(id: configuration.servedModelID, created: created)]
         let middleware = RequestMiddleware(requestIDs: requestIDs, accessLogger: configuration.accessLog ? logger : nil,
-                                           now: { HTTPInstant.now() })
+                                           now: { HTTPInstant.now() }, metrics: metrics.http)
         let protect = { (path: String, handler: HTTPHandler) in access?.protect(path: path, handler) ?? handler }
         var router = Self.makeRouter(models: models, middleware: middleware, protect: protect)
         let accessRoutes = access?.routes(modelID: configuration.servedModelID) ?? []
         for route in routes + accessRoutes {
-            router.add(route.method, route.path, middleware.wrap(protect(route.path, route.handler)))
+            router.add(route.method, route.path, middleware.wrap(protect(route.path, route.handler), route: route.path))
         }
         self.router = router
         self.middleware = middleware
@@ -57,8 +59,8 @@ public final class Gateway: Sendable {
     static func makeRouter(models: [ServedModel], middleware: RequestMiddleware,
                            protect: (String, HTTPHandler) -> HTTPHandler = { $1 }) -> HTTPRouter {
         var router = HTTPRouter()
-        router.add(.get, "/health", middleware.wrap(BasicRoutes.health()))
-        router.add(.get, "/v1/models", middleware.wrap(protect("/v1/models", BasicRoutes.models(models))))
+        router.add(.get, "/health", middleware.wrap(BasicRoutes.health(), route: "/health"))
+        router.add(.get, "/v1/models", middleware.wrap(protect("/v1/models", BasicRoutes.models(models)), route: "/v1/models"))
         return router
     }
 

@@ -1,4 +1,5 @@
 import CSystem
+import Logging
 import Glibc
 
 /// Shared, immutable parts of a running server that every loop reads.
@@ -7,6 +8,7 @@ struct ServerContext: Sendable {
     let router: HTTPRouter
     let errorResponder: HTTPErrorResponder
     let counter: ConnectionCounter
+    let logger: Logger
 }
 
 /// One epoll event loop on its own thread. It owns its listener and its
@@ -91,6 +93,7 @@ final class EventLoop: ResponseSink, @unchecked Sendable {
         let tickMilliseconds = Int32(clamping: tickNanoseconds / 1_000_000)
         while true {
             let count = csys_epoll_wait(epollFD, tokens, events, Int32(capacity), openConnections > 0 || shutdownDeadline != nil ? tickMilliseconds : 1000)
+            if count < 0 { epollWaitFailed(errno: errno) }
             now = .now()
             if count > 0 {
                 for i in 0..<Int(count) {
@@ -168,7 +171,16 @@ final class EventLoop: ResponseSink, @unchecked Sendable {
             guard fd >= 0 else {
                 // Out of descriptors: the listener stays readable, so stop watching it
                 // until the next tick instead of spinning on it.
-                if fd == -EMFILE || fd == -ENFILE || fd == -ENOBUFS || fd == -ENOMEM { pauseAccepting() }
+                if fd == -EMFILE || fd == -ENFILE || fd == -ENOBUFS || fd == -ENOMEM {
+                    if !acceptPaused {
+                        context.logger.warning("accept failed, pausing accepting until the next tick",
+                                               metadata: ["errno": "\(-fd)", "error": "\(Self.describe(errno: -fd))"])
+                    }
+                    pauseAccepting()
+                } else if fd != -EAGAIN && fd != -EINTR {
+                    // ECONNABORTED and the like: one client's connection, not the server's health.
+                    context.logger.debug("accept failed", metadata: ["errno": "\(-fd)", "error": "\(Self.describe(errno: -fd))"])
+                }
                 return
             }
             guard context.counter.tryAcquire() else {
@@ -178,6 +190,14 @@ final class EventLoop: ResponseSink, @unchecked Sendable {
             register(fd)
         }
     }
+
+    /// EINTR is a signal arriving (SIGTERM during shutdown); anything else is a broken loop.
+    func epollWaitFailed(errno code: Int32) {
+        guard code != EINTR else { return }
+        context.logger.error("epoll_wait failed", metadata: ["errno": "\(code)", "error": "\(Self.describe(errno: code))"])
+    }
+
+    static func describe(errno code: Int32) -> String { String(cString: strerror(code)) }
 
     func pauseAccepting() {
         guard !acceptPaused, listenerFD >= 0 else { return }

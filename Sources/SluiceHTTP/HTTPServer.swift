@@ -1,5 +1,6 @@
 import CSystem
 import Foundation
+import Logging
 
 /// The HTTP/1.1 server: `eventLoopCount` epoll loops, each on its own thread
 /// with its own SO_REUSEPORT listener (the kernel spreads connections over
@@ -20,13 +21,17 @@ public final class HTTPServer: Sendable {
     public let configuration: HTTPServerConfiguration
     let router: HTTPRouter
     let errorResponder: HTTPErrorResponder
+    /// Failures no client sees: accept and epoll errors (label `sluice.http` by default).
+    let logger: Logger
     let state = Locked(State())
 
     public init(configuration: HTTPServerConfiguration, router: HTTPRouter,
-                errorResponder: @escaping HTTPErrorResponder = HTTPServerConfiguration.plainTextErrorResponder) {
+                errorResponder: @escaping HTTPErrorResponder = HTTPServerConfiguration.plainTextErrorResponder,
+                logger: Logger = Logger(label: "sluice.http")) {
         self.configuration = configuration
         self.router = router
         self.errorResponder = errorResponder
+        self.logger = logger
     }
 
     /// The bound port (the real one when configured with 0), once started.
@@ -45,7 +50,7 @@ public final class HTTPServer: Sendable {
         if alreadyStarted { throw HTTPError(.invalidConfiguration, "server already started") }
 
         let context = ServerContext(configuration: configuration, router: router, errorResponder: errorResponder,
-                                    counter: ConnectionCounter(limit: configuration.maxConnections))
+                                    counter: ConnectionCounter(limit: configuration.maxConnections), logger: logger)
         var listeners: [Int32] = []
         var port = configuration.port
         do throws(HTTPError) {

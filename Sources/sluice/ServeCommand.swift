@@ -108,6 +108,7 @@ struct ServeCommand: AsyncParsableCommand {
         let gateway: Gateway
         let port: Int
         let configuration: GatewayConfiguration
+        let inference: InferenceRoutes
         var accessControl: AccessControl?
         do throws(GatewayError) {
             configuration = try GatewayConfiguration.resolve(flags: givenFlags, environment: ProcessInfo.processInfo.environment)
@@ -120,41 +121,27 @@ struct ServeCommand: AsyncParsableCommand {
             }
             let access = try AccessControl.open(configuration.access, logger: Logger(label: "sluice.keys"))
             accessControl = access
-            let inference = try InferenceServer.start(configuration: configuration)
+            // One registry: the engine's, the HTTP server's and the process's series on one /metrics.
+            let metrics = GatewayMetrics()
+            inference = try InferenceServer.start(configuration: configuration, metrics: metrics)
             gateway = try Gateway(configuration: configuration, logger: Logger(label: "sluice.access"),
-                                  created: Int(Date().timeIntervalSince1970), routes: inference.all, access: access)
+                                  created: Int(Date().timeIntervalSince1970), routes: inference.all, access: access,
+                                  metrics: metrics)
             port = try gateway.start()
         } catch {
             FileHandle.standardError.write(Data("sluice: error: \(error.message)\n".utf8))
             throw ExitCode.failure
         }
-        // Handlers first: a SIGTERM right after the "listening" line must shut down gracefully.
-        let signals = ShutdownSignals { gateway.shutdown() }
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
-        // Unbuffered write: tests wait for this line on a pipe.
-        FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
-
-        await gateway.waitUntilStopped()
-        signals.cancel()
-        accessControl?.shutdown()
-        LogLineWriter.standardOutput.flush()
-    }
-}
-
-/// SIGINT/SIGTERM trigger a graceful shutdown (once; a second signal is ignored
-/// while the grace period runs).
-final class ShutdownSignals {
-    let sources: [any DispatchSourceSignal]
-
-    init(onSignal: @escaping @Sendable () -> Void) {
-        sources = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler(handler: onSignal)
-            source.resume()
-            return source
+        let lifecycle = ServeLifecycle(gateway: gateway, engine: inference.service, access: accessControl)
+        let outcome = await lifecycle.run {
+            // Unbuffered write: tests wait for this line on a pipe.
+            FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
+        }
+        switch outcome {
+        case .graceful: return
+        case .forced(let signal): throw ExitCode(128 + signal)  // the shell's code for "killed by signal"
+        case .failed: throw ExitCode.failure
         }
     }
-
-    func cancel() { sources.forEach { $0.cancel() } }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SluiceAPI
 import SluiceEngine
 import SluiceScheduler
@@ -34,6 +35,8 @@ public final class EngineService: InferenceBackend, @unchecked Sendable {
     let clock: Clock
     /// Threads that sample a step's logit rows (each row has its own sampler, so rows are independent).
     let samplingThreads: Int
+    /// Step failures go here (the failed requests answer 500 whatever the log level).
+    let logger: Logger
 
     // Guarded by `signal`'s lock.
     private let signal = EngineSignal()
@@ -47,7 +50,7 @@ public final class EngineService: InferenceBackend, @unchecked Sendable {
 
     public init(scheduler config: SchedulerConfig, executor: any InferenceExecutor, tokenizer: Tokenizer,
                 metrics: InferenceMetrics = InferenceMetrics(), clock: Clock = .system,
-                samplingThreads: Int = 1) throws(GatewayError) {
+                samplingThreads: Int = 1, logger: Logger = Logger(label: "sluice.engine")) throws(GatewayError) {
         do {
             scheduler = try ContinuousBatchScheduler(config: config)
         } catch {
@@ -59,6 +62,7 @@ public final class EngineService: InferenceBackend, @unchecked Sendable {
         self.metrics = metrics
         self.clock = clock
         self.samplingThreads = max(1, min(samplingThreads, 8))
+        self.logger = logger
     }
 
     public var schedulerConfig: SchedulerConfig { scheduler.config }
@@ -249,6 +253,9 @@ public final class EngineService: InferenceBackend, @unchecked Sendable {
 
     /// The executor failed: nothing of the step is committed; the jobs in it fail with a 500.
     private func abandon(_ plan: StepPlan, error: any Error) {
+        logger.error("engine step failed", metadata: [
+            "error": "\(error)", "step.sequences": "\(plan.sequences.count)", "step.tokens": "\(plan.totalTokens)",
+        ])
         let failed = signal.withLock { () -> [JobRuntime] in
             scheduler.abandonStep()
             var failed: [UInt64: JobRuntime] = [:]

@@ -1,3 +1,4 @@
+import Logging
 import SluiceEngine
 import SluiceScheduler
 
@@ -10,7 +11,12 @@ public struct LocalEngine: Sendable {
 
     /// Weights, KV pool, forward-pass runner and engine service thread (started). Everything is
     /// checked before it returns.
-    public static func load(path: String, id: String, settings: InferenceConfiguration) throws(GatewayError) -> LocalEngine {
+    /// - Parameters:
+    ///   - metrics: the registry the engine records into and `/metrics` renders (the gateway's).
+    ///   - logger: where engine step failures are reported.
+    public static func load(path: String, id: String, settings: InferenceConfiguration,
+                            metrics: GatewayMetrics = GatewayMetrics(),
+                            logger: Logger = Logger(label: "sluice.engine")) throws(GatewayError) -> LocalEngine {
         let file = try ModelFile.open(path: path)
         settings.numerics.activate()
         let runner: ModelRunner
@@ -28,17 +34,23 @@ public struct LocalEngine: Sendable {
         }
         let model = try ServedLanguageModel.load(id: id, file: file, maxModelLength: scheduler.maxModelLength)
         let service = try EngineService(scheduler: scheduler, executor: ModelRunnerExecutor(runner: runner),
-                                        tokenizer: model.tokenizer, samplingThreads: settings.samplingThreads)
+                                        tokenizer: model.tokenizer, metrics: InferenceMetrics(gateway: metrics),
+                                        samplingThreads: settings.samplingThreads, logger: logger)
         service.start()
         return LocalEngine(model: model, service: service)
     }
 }
 
 /// Startup of local inference for `sluice serve`: the local engine and the routes over it.
+/// Everything is checked before the server listens.
 public enum InferenceServer {
-    public static func start(configuration: GatewayConfiguration) throws(GatewayError) -> InferenceRoutes {
+    /// - Parameters:
+    ///   - metrics: the registry the engine records into and `/metrics` renders (the gateway's).
+    ///   - logger: where engine step failures are reported.
+    public static func start(configuration: GatewayConfiguration, metrics: GatewayMetrics = GatewayMetrics(),
+                             logger: Logger = Logger(label: "sluice.engine")) throws(GatewayError) -> InferenceRoutes {
         let engine = try LocalEngine.load(path: configuration.modelPath, id: configuration.servedModelID,
-                                          settings: configuration.inference)
+                                          settings: configuration.inference, metrics: metrics, logger: logger)
         return InferenceRoutes(model: engine.model, service: engine.service,
                                requestTimeoutSeconds: configuration.inference.requestTimeoutSeconds,
                                sseKeepAliveSeconds: configuration.sseKeepAliveSeconds)

@@ -1,4 +1,5 @@
 import CHiredis
+import Logging
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -25,11 +26,17 @@ final class RedisConnection {
     private var appliedTimeoutMicros: Int64 = 0
     private var retryNotBefore: Int64 = 0
     private var backoffMicros: Int64
+    private let logger: Logger
+    /// Whether the last attempt failed: failures are logged when a working connection breaks and
+    /// reconnects when it works again, not once per retry while Redis stays down.
+    private var failing = false
     /// Monotonic deadline of the job being run; set by the pool.
     var deadline: Int64 = .max
 
-    init(configuration: RedisConfiguration, scripts: [RedisScript], health: RedisHealth) {
+    init(configuration: RedisConfiguration, scripts: [RedisScript], health: RedisHealth,
+         logger: Logger = Logger(label: "sluice.redis")) {
         self.configuration = configuration
+        self.logger = logger
         self.health = health
         self.scripts = scripts
         self.backoffMicros = configuration.initialBackoff.microseconds
@@ -117,6 +124,7 @@ final class RedisConnection {
             redisFree(existing)
             context = nil
             appliedTimeoutMicros = 0
+            logger.info("Redis closed an idle connection; reconnecting")
         }
         let context = try connectIfNeeded(now: now, remaining: remaining)
         let wanted = min(configuration.commandTimeout.microseconds, remaining)
@@ -143,25 +151,29 @@ final class RedisConnection {
         guard let fresh = redisConnectWithTimeout(configuration.host, Int32(configuration.port),
                                                   Self.timeval(micros: timeout)) else {
             backOff()
-            throw StoreError(.unavailable, "cannot allocate a Redis context")
+            throw logged(StoreError(.unavailable, "cannot allocate a Redis context"))
         }
         if fresh.pointee.err != 0 {
             let message = Self.errorString(fresh)
             redisFree(fresh)
             backOff()
-            throw StoreError(.unavailable, "cannot connect to Redis at \(configuration.host):\(configuration.port): \(message)")
+            throw logged(StoreError(.unavailable, "cannot connect to Redis at \(configuration.host):\(configuration.port): \(message)"))
         }
         // The command timeout, set on every new connection (never via redisReconnect, see above).
         let commandTimeout = min(configuration.commandTimeout.microseconds, remaining)
         guard redisSetTimeout(fresh, Self.timeval(micros: commandTimeout)) == REDIS_OK else {
             redisFree(fresh)
             backOff()
-            throw StoreError(.unavailable, "cannot set the Redis socket timeout")
+            throw logged(StoreError(.unavailable, "cannot set the Redis socket timeout"))
         }
         _ = redisEnableKeepAlive(fresh)
         appliedTimeoutMicros = commandTimeout
         context = fresh
         try startSession(fresh)
+        if failing {
+            failing = false
+            logger.notice("reconnected to Redis", metadata: ["redis.address": "\(configuration.host):\(configuration.port)"])
+        }
         return fresh
     }
 
@@ -186,7 +198,7 @@ final class RedisConnection {
                 if self.context == context { self.context = nil }
                 appliedTimeoutMicros = 0
                 backOff()
-                throw StoreError(.unavailable, "Redis refused the session set-up: \(message.prefix(120))")
+                throw logged(StoreError(.unavailable, "Redis refused the session set-up: \(message.prefix(120))"))
             }
         }
     }
@@ -203,9 +215,22 @@ final class RedisConnection {
         let timedOut = code == REDIS_ERR_IO
             && (message.contains("temporarily unavailable") || elapsed >= appliedTimeoutMicrosFloor)
         if timedOut {
-            return StoreError(.timeout, "Redis did not answer within \(configuration.commandTimeout) (\(message))")
+            return logged(StoreError(.timeout, "Redis did not answer within \(configuration.commandTimeout) (\(message))"))
         }
-        return StoreError(.unavailable, "Redis connection failed: \(message)")
+        return logged(StoreError(.unavailable, "Redis connection failed: \(message)"))
+    }
+
+    /// Logs a connection failure: a warning when the connection was working, debug while it
+    /// keeps failing (the callers get the error either way).
+    private func logged(_ error: StoreError) -> StoreError {
+        let metadata: Logger.Metadata = ["redis.address": "\(configuration.host):\(configuration.port)", "error": "\(error.message)"]
+        if failing {
+            logger.debug("Redis connection still failing", metadata: metadata)
+        } else {
+            failing = true
+            logger.warning("Redis connection failed; reconnecting with backoff", metadata: metadata)
+        }
+        return error
     }
 
     private var appliedTimeoutMicrosFloor: Int64 { configuration.commandTimeout.microseconds * 9 / 10 }

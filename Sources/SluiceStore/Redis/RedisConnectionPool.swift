@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// A fixed set of threads, each owning one `RedisConnection`, fed from one queue.
 /// The threads stop when `shutdown()` is called or when the last user of the pool
@@ -6,8 +7,8 @@ import Foundation
 final class RedisConnectionPool: Sendable {
     let core: RedisPoolCore
 
-    init(configuration: RedisConfiguration, scripts: [RedisScript]) {
-        core = RedisPoolCore(configuration: configuration, scripts: scripts)
+    init(configuration: RedisConfiguration, scripts: [RedisScript], logger: Logger = Logger(label: "sluice.redis")) {
+        core = RedisPoolCore(configuration: configuration, scripts: scripts, logger: logger)
     }
 
     deinit { core.shutdown() }
@@ -62,6 +63,7 @@ final class RedisPoolCore: @unchecked Sendable {
 
     let configuration: RedisConfiguration
     private let scripts: [RedisScript]
+    private let logger: Logger
     private let health = RedisHealth()
     private let condition = NSCondition()
     private var queue: [Job] = []
@@ -73,9 +75,10 @@ final class RedisPoolCore: @unchecked Sendable {
     private var scriptBatchesInFlight = 0
     static let maxScriptBatchesInFlight = 2
 
-    init(configuration: RedisConfiguration, scripts: [RedisScript]) {
+    init(configuration: RedisConfiguration, scripts: [RedisScript], logger: Logger) {
         self.configuration = configuration
         self.scripts = scripts
+        self.logger = logger
         let size = max(1, configuration.poolSize)
         runningThreads = size
         for index in 0..<size {
@@ -157,7 +160,9 @@ final class RedisPoolCore: @unchecked Sendable {
     }
 
     private func workerLoop() {
-        let connection = RedisConnection(configuration: configuration, scripts: scripts, health: health)
+        var logger = self.logger
+        logger[metadataKey: "redis.connection"] = "\(Thread.current.name ?? "?")"
+        let connection = RedisConnection(configuration: configuration, scripts: scripts, health: health, logger: logger)
         condition.lock()
         startedThreads += 1
         condition.broadcast()

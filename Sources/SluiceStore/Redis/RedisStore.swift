@@ -1,3 +1,5 @@
+import Logging
+
 /// The shared store: every service on one Redis through one connection pool.
 public final class RedisStore: Sendable {
     public let keys: RedisKeyStore
@@ -14,9 +16,11 @@ public final class RedisStore: Sendable {
     ///   - clock: time for key records (created, expiry checks).
     ///   - limitClock: nil (production) makes the limit scripts use Redis `TIME`, one clock for
     ///     all replicas; tests pass a `ManualStoreClock` to drive limits deterministically.
+    ///   - logger: connection failures and reconnects of the pool's connections.
     public init(configuration: RedisConfiguration, pepper: [UInt8], clock: any StoreClock = SystemStoreClock(),
                 limitClock: (any StoreClock)? = nil,
-                random: any SecureRandomSource = OpenSSLRandomSource()) throws(StoreError) {
+                random: any SecureRandomSource = OpenSSLRandomSource(),
+                logger: Logger = Logger(label: "sluice.redis")) throws(StoreError) {
         guard (1...65_535).contains(configuration.port) else {
             throw StoreError(.invalidArgument, "Redis port \(configuration.port) is out of range")
         }
@@ -25,7 +29,7 @@ public final class RedisStore: Sendable {
         }
         let issuer = APIKeyIssuer(hasher: try SecretHasher(pepper: pepper), random: random)
         let schema = RedisKeySchema(prefix: configuration.keyPrefix)
-        let pool = RedisConnectionPool(configuration: configuration, scripts: RedisScripts.all)
+        let pool = RedisConnectionPool(configuration: configuration, scripts: RedisScripts.all, logger: logger)
         self.configuration = configuration
         self.pool = pool
         keys = RedisKeyStore(pool: pool, schema: schema, issuer: issuer, clock: clock)
