@@ -16,10 +16,13 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // `sluice serve` configuration: providers and precedence (swift-configuration), YAML files (Yams).
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // MARK: C shims and system libraries
-        .target(name: "CSystem"),
+        .target(name: "CSluiceSystem"),
         .target(name: "CKernels", cSettings: kernelFlags),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis",
                        providers: [.apt(["libhiredis-dev"]), .brew(["hiredis"])]),
@@ -31,7 +34,7 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
 
         // MARK: Libraries
-        .target(name: "SluiceHTTP", dependencies: ["CSystem"]),
+        .target(name: "SluiceHTTP", dependencies: ["CSluiceSystem"]),
         .target(name: "SluiceAPI"),
         .target(name: "SluiceEngine", dependencies: ["CKernels", "COpenBLAS"]),
         .target(name: "SluiceScheduler"),
@@ -40,6 +43,8 @@ let package = Package(
         .target(name: "SluiceGateway", dependencies: [
             "SluiceHTTP", "SluiceAPI", "SluiceEngine", "SluiceScheduler", "SluiceStore", "SluiceUpstream",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Configuration", package: "swift-configuration"),
+            .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "sluice", dependencies: [
             "SluiceGateway", "SluiceEngine",

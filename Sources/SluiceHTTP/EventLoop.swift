@@ -1,4 +1,4 @@
-import CSystem
+import CSluiceSystem
 import Glibc
 
 /// Shared, immutable parts of a running server that every loop reads.

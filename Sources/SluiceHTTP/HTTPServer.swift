@@ -1,4 +1,4 @@
-import CSystem
+import CSluiceSystem
 import Foundation
 
 /// The HTTP/1.1 server: `eventLoopCount` epoll loops, each on its own thread
