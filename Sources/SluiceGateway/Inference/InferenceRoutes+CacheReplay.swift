@@ -11,6 +11,7 @@ extension InferenceRoutes {
         if output.stream {
             headers.replaceOrAdd("Content-Type", "text/event-stream")
             headers.replaceOrAdd("Cache-Control", "no-cache")
+            headers.replaceOrAdd("X-Accel-Buffering", "no")
             let bytes = hit.serverSentEvents(includeUsage: output.includeUsage)
             return HTTPResponse(headers: headers, body: .stream(HTTPStreamOptions()) { writer in try await writer.write(bytes) })
         }
