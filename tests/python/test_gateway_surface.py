@@ -62,8 +62,11 @@ def test_chat_without_prefix(gateway):
     assert response.status_code == 200, response.text
 
 
+# The chat route compares `model` with the served id; it resolves aliases once the pipeline calls
+# GatewayConfiguration.resolveModel (wired on main). strict: when that lands this XPASSes and fails
+# until the marker is removed, so the test cannot stay disabled by accident.
+@pytest.mark.xfail(strict=True, reason="pipeline does not call GatewayConfiguration.resolveModel yet")
 def test_chat_by_alias(gateway):
-    """Needs the pipeline to resolve `model` through GatewayConfiguration.resolveModel (integration)."""
     client = openai.OpenAI(base_url=gateway.base_url + "/v1", api_key="unused")
     completion = client.chat.completions.create(model=ALIAS, messages=[{"role": "user", "content": "Hi"}], max_tokens=2)
     assert completion.choices[0].message is not None
@@ -77,6 +80,19 @@ def test_stream_is_not_buffered_by_proxies(gateway):
         assert response.headers["Content-Type"].startswith("text/event-stream")
         assert response.headers["X-Accel-Buffering"] == "no"
         assert b"[DONE]" in b"".join(response.iter_content(None))
+
+
+def test_cache_replayed_stream_is_not_buffered_either(sluice_bin, model_path):
+    srv = start_sluice(sluice_bin, ["--model", model_path, "--cache-ttl", "60"])
+    try:
+        request = {"model": os.path.basename(model_path).removesuffix(".gguf"), "stream": True, "max_tokens": 2,
+                   "temperature": 0, "messages": [{"role": "user", "content": "Name a colour"}]}
+        first = requests.post(srv.base_url + "/chat/completions", json=request, timeout=60)
+        replay = requests.post(srv.base_url + "/chat/completions", json=request, timeout=60)
+        assert (first.headers["x-sluice-cache"], replay.headers["x-sluice-cache"]) == ("miss", "hit")
+        assert first.headers["X-Accel-Buffering"] == replay.headers["X-Accel-Buffering"] == "no"
+    finally:
+        srv.stop()
 
 
 @pytest.mark.parametrize("path", ["/v1/chat/completions", "/chat/completions", "/v1/models", "/models/" + ALIAS])
