@@ -42,7 +42,16 @@ extension GatewayConfiguration {
             let values = setting.isList
                 ? reader.stringArray(forKey: key, isSecret: setting.isSecret)
                 : reader.string(forKey: key, isSecret: setting.isSecret).map { [$0] }
-            if let values { try setting.apply(values, to: &config) }
+            guard let values else { continue }
+            do {
+                try setting.apply(values, to: &config)
+            } catch {
+                // Say where the bad value came from: the reader merged three sources.
+                let source = flagValues[setting.name] != nil ? setting.flag
+                    : environment[setting.environmentVariable] != nil ? setting.environmentVariable
+                    : "\(setting.fileKey ?? setting.name) in config file \(config.configFile ?? "")"
+                throw GatewayError(error.kind, "\(error.message) (from \(source))")
+            }
         }
         guard !config.modelPath.isEmpty else {
             throw GatewayError(.invalidConfiguration,

@@ -92,6 +92,13 @@ import Testing
         } catch {
             #expect((error as? GatewayError)?.message.contains("unknown key \"prot\"") == true)
         }
+        func message(flags: [String: [String]] = [:], environment: [String: String] = [:], file: String) -> String? {
+            do { _ = try resolve(flags: flags, environment: environment, file: file) } catch { return (error as? GatewayError)?.message }
+            return nil
+        }
+        #expect(message(file: "model: m.gguf\nport: x\n") == "port must be an integer in 0...65535, not x (from port in config file c.yaml)")
+        #expect(message(environment: ["SLUICE_PORT": "y"], file: "model: m.gguf\n")?.hasSuffix("(from SLUICE_PORT)") == true)
+        #expect(message(flags: ["port": ["z"]], file: "model: m.gguf\n")?.hasSuffix("(from --port)") == true)
     }
 }
 
