@@ -65,10 +65,13 @@ public final class Gateway: Sendable {
         var preflightMethods: [String: [HTTPMethod]] = [:]
         var preflightOrder: [String] = []
         for route in modelRoutes + routes {
-            let handler = middleware.wrap(cors.wrap(protect(route.path, route.handler)))
             let paths = openAIPaths(route.path)
+            let isOpenAI = paths.count > 1
+            // CORS only on the OpenAI routes: admin and test routes stay same-origin.
+            let protected = protect(route.path, route.handler)
+            let handler = middleware.wrap(isOpenAI ? cors.wrap(protected) : protected)
             for path in paths { router.add(route.method, path, handler) }
-            guard cors.isEnabled, paths.count > 1 else { continue }
+            guard cors.isEnabled, isOpenAI else { continue }
             for path in paths {
                 if preflightMethods[path] == nil { preflightOrder.append(path) }
                 preflightMethods[path, default: []].append(route.method)

@@ -90,7 +90,9 @@ import Testing
         configuration.modelAliases = ["gpt-4o-mini": "smol"]
         configuration.corsOrigins = cors
         configuration.accessLog = false
-        return try Gateway(configuration: configuration, logger: Logger(label: "t"), requestIDs: RequestIDPolicy { "id-1" }, created: 5)
+        let admin = GatewayRoute(.get, "/v1/admin/probe", .sync { _ in HTTPResponse(status: .ok) })
+        return try Gateway(configuration: configuration, logger: Logger(label: "t"), requestIDs: RequestIDPolicy { "id-1" },
+                           created: 5, routes: [admin])
     }
 
     func text(_ response: HTTPResponse) -> String {
@@ -135,6 +137,10 @@ import Testing
         #expect(actual.headers["Access-Control-Allow-Origin"] == "http://localhost:3000")
         let health = await gateway.respond(to: HTTPRequest(head: HTTPRequestHead(method: .options, target: "/health")))
         #expect(health.status == .methodNotAllowed)
+        let admin = await get(gateway, "/v1/admin/probe", origin: "http://localhost:3000")
+        #expect(admin.status == .ok)
+        #expect(admin.headers["Access-Control-Allow-Origin"] == nil)
+        #expect(await get(gateway, "/admin/probe").status == .notFound)
     }
 
     @Test func withoutCORSOptionsIsNotRouted() async throws {
