@@ -19,10 +19,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // `sluice serve` configuration: providers and precedence (swift-configuration), YAML files (Yams).
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // MARK: C shims and system libraries
-        .target(name: "CSystem"),
+        .target(name: "CSluiceSystem"),
         .target(name: "CKernels", cSettings: kernelFlags),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis",
                        providers: [.apt(["libhiredis-dev"]), .brew(["hiredis"])]),
@@ -34,7 +37,7 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
 
         // MARK: Libraries
-        .target(name: "SluiceHTTP", dependencies: ["CSystem", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "SluiceHTTP", dependencies: ["CSluiceSystem", .product(name: "Logging", package: "swift-log")]),
         .target(name: "SluiceAPI"),
         .target(name: "SluiceEngine", dependencies: ["CKernels", "COpenBLAS"]),
         .target(name: "SluiceScheduler"),
@@ -49,6 +52,8 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "Configuration", package: "swift-configuration"),
+            .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "sluice", dependencies: [
             "SluiceGateway", "SluiceEngine",

@@ -45,23 +45,54 @@ public final class Gateway: Sendable {
         let middleware = RequestMiddleware(requestIDs: requestIDs, accessLogger: configuration.accessLog ? logger : nil,
                                            now: { HTTPInstant.now() }, metrics: metrics.http)
         let protect = { (path: String, handler: HTTPHandler) in access?.protect(path: path, handler) ?? handler }
-        var router = Self.makeRouter(models: models, middleware: middleware, protect: protect)
         let accessRoutes = access?.routes(modelID: configuration.servedModelID) ?? []
-        for route in routes + accessRoutes {
-            router.add(route.method, route.path, middleware.wrap(protect(route.path, route.handler), route: route.path))
-        }
-        self.router = router
+        self.router = Self.makeRouter(models: models, catalog: configuration.modelCatalog, cors: configuration.corsPolicy,
+                                      routes: routes + accessRoutes, middleware: middleware, protect: protect)
         self.middleware = middleware
-        server = HTTPServer(configuration: configuration.httpConfiguration, router: router,
+        server = HTTPServer(configuration: configuration.httpConfiguration, router: self.router,
                             errorResponder: { error, head in middleware.errorResponse(error, head) })
     }
 
-    static func makeRouter(models: [ServedModel], middleware: RequestMiddleware,
-                           protect: (String, HTTPHandler) -> HTTPHandler = { $1 }) -> HTTPRouter {
+    /// `/health`, the model list and `routes`, each wrapped in protection (by its `/v1` path, so
+    /// both forms of an OpenAI route are guarded alike), CORS and the middleware; OpenAI routes are
+    /// also registered without `/v1`, and get an `OPTIONS` preflight route when CORS is on.
+    static func makeRouter(models: [ServedModel], catalog: ModelCatalog, cors: CORSPolicy, routes: [GatewayRoute],
+                           middleware: RequestMiddleware, protect: (String, HTTPHandler) -> HTTPHandler = { $1 }) -> HTTPRouter {
         var router = HTTPRouter()
         router.add(.get, "/health", middleware.wrap(BasicRoutes.health(), route: "/health"))
-        router.add(.get, "/v1/models", middleware.wrap(protect("/v1/models", BasicRoutes.models(models)), route: "/v1/models"))
+        let modelRoutes = [
+            GatewayRoute(.get, "/v1/models", BasicRoutes.models(models, catalog: catalog)),
+            GatewayRoute(.get, "/v1/models/{model}", BasicRoutes.model(models, catalog: catalog)),
+        ]
+        var preflightMethods: [String: [HTTPMethod]] = [:]
+        var preflightOrder: [String] = []
+        for route in modelRoutes + routes {
+            let paths = openAIPaths(route.path)
+            let isOpenAI = paths.count > 1
+            // CORS only on the OpenAI routes: admin and test routes stay same-origin.
+            let protected = protect(route.path, route.handler)
+            // Both path forms share the `/v1` pattern as their metrics label.
+            let handler = middleware.wrap(isOpenAI ? cors.wrap(protected) : protected, route: route.path)
+            for path in paths { router.add(route.method, path, handler) }
+            guard cors.isEnabled, isOpenAI else { continue }
+            for path in paths {
+                if preflightMethods[path] == nil { preflightOrder.append(path) }
+                preflightMethods[path, default: []].append(route.method)
+            }
+        }
+        for path in preflightOrder {
+            let methods = preflightMethods[path] ?? []
+            // Not protected: a browser sends preflights without credentials.
+            router.add(.options, path, middleware.wrap(.sync { request in cors.preflight(request.head, methods: methods) }, route: path))
+        }
         return router
+    }
+
+    /// An OpenAI route answers at `/v1/x` and at `/x` (clients configured with a base URL lacking
+    /// `/v1`); admin and test routes keep their one path.
+    static func openAIPaths(_ path: String) -> [String] {
+        guard path.hasPrefix("/v1/"), !path.hasPrefix("/v1/admin/"), !path.hasPrefix("/v1/_test/") else { return [path] }
+        return [path, String(path.dropFirst(3))]
     }
 
     /// Answers `request` in process (no socket), through the same router,

@@ -1,137 +1,80 @@
+import Configuration
 import Foundation
 
-/// One setting: its flag (`--max-body-bytes`), environment variable
-/// (`SLUICE_MAX_BODY_BYTES`) and JSON key (`max_body_bytes`) all derive from
-/// one name, so the three sources can never drift apart.
-public struct GatewaySetting: Sendable {
-    public let name: String
-    let apply: @Sendable (inout GatewayConfiguration, String) throws(GatewayError) -> Void
-
-    public var flag: String { "--" + name }
-    public var environmentVariable: String { "SLUICE_" + name.uppercased().replacingOccurrences(of: "-", with: "_") }
-    public var fileKey: String { name.replacingOccurrences(of: "-", with: "_") }
-}
-
 extension GatewayConfiguration {
-    public static let settings: [GatewaySetting] = [
-        text("host") { $0.host = $1 },
-        integer("port", 0...65535) { $0.port = $1 },
-        text("model") { $0.modelPath = $1 },
-        text("model-name") { $0.modelName = $1 },
-        GatewaySetting(name: "log-format") { config, value throws(GatewayError) in
-            guard let format = LogFormat(rawValue: value.lowercased()) else {
-                throw GatewayError(.invalidConfiguration, "log-format must be json or text, not \(value)")
-            }
-            config.logFormat = format
-        },
-        GatewaySetting(name: "log-level") { config, value throws(GatewayError) in
-            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
-            guard levels.contains(value.lowercased()) else {
-                throw GatewayError(.invalidConfiguration, "log-level must be one of \(levels.joined(separator: ", "))")
-            }
-            config.logLevel = value.lowercased()
-        },
-        boolean("access-log") { $0.accessLog = $1 },
-        integer("max-body-bytes", 0...(1 << 40)) { $0.maxBodyBytes = $1 },
-        integer("max-header-bytes", 256...(1 << 24)) { $0.maxHeaderBytes = $1 },
-        integer("max-header-count", 1...10_000) { $0.maxHeaderCount = $1 },
-        integer("max-connections", 1...1_000_000) { $0.maxConnections = $1 },
-        integer("event-loops", 1...256) { $0.eventLoops = $1 },
-        seconds("header-timeout") { $0.headerTimeoutSeconds = $1 },
-        seconds("body-timeout") { $0.bodyTimeoutSeconds = $1 },
-        seconds("idle-timeout") { $0.idleTimeoutSeconds = $1 },
-        seconds("shutdown-grace") { $0.shutdownGraceSeconds = $1 },
-        seconds("sse-keep-alive") { $0.sseKeepAliveSeconds = $1 },
-    ] + inferenceSettings + accessSettings
+    /// Resolves `sluice serve`'s arguments (everything after `serve`) with precedence
+    /// flag > `SLUICE_*` environment > config file > default.
+    public static func resolve(arguments: [String], environment: [String: String],
+                               readFile: (String) throws -> Data = { try Data(contentsOf: URL(fileURLWithPath: $0)) })
+        throws(GatewayError) -> GatewayConfiguration {
+        try resolve(flagValues: ServeArguments.parse(arguments), environment: environment, readFile: readFile)
+    }
 
-    /// Resolves the configuration with precedence flag > environment > file > default.
-    /// - Parameters:
-    ///   - flags: values given on the command line, keyed by setting name (`"max-body-bytes"`).
-    ///   - environment: the process environment (only `SLUICE_…` keys are read).
-    ///   - configFile: path of a JSON object file, from the flag or `SLUICE_CONFIG`.
+    /// The same, from flags already split into setting name → value (`["max-body-bytes": "10"]`).
     public static func resolve(flags: [String: String], environment: [String: String],
                                readFile: (String) throws -> Data = { try Data(contentsOf: URL(fileURLWithPath: $0)) })
         throws(GatewayError) -> GatewayConfiguration {
-        var fileValues: [String: String] = [:]
-        if let path = flags["config"] ?? environment["SLUICE_CONFIG"] {
-            fileValues = try loadFile(path, readFile: readFile)
+        try resolve(flagValues: flags.mapValues { [$0] }, environment: environment, readFile: readFile)
+    }
+
+    /// Reads every setting of the table through one swift-configuration `ConfigReader` whose
+    /// providers are, in precedence order: the flags, the environment (`EnvironmentVariablesProvider`
+    /// maps the key `sluice.max-body-bytes` to `SLUICE_MAX_BODY_BYTES`, lists comma-separated) and
+    /// the file. Values stay text until the setting's own parser sees them, so a bad value fails
+    /// the same way from any source.
+    static func resolve(flagValues: [String: [String]], environment: [String: String],
+                        readFile: (String) throws -> Data) throws(GatewayError) -> GatewayConfiguration {
+        let flags = InMemoryProvider(name: "flags", values: providerValues(flagValues))
+        let env = EnvironmentVariablesProvider(environmentVariables: environment)
+        var fileValues: [String: [String]] = [:]
+        if let path = ConfigReader(providers: [flags, env]).string(forKey: configKey("config")) {
+            let data: Data
+            do { data = try readFile(path) } catch {
+                throw GatewayError(.invalidConfiguration, "cannot read config file \(path): \(error.localizedDescription)")
+            }
+            fileValues = try GatewayConfigFile.load(path, data: data)
         }
+        let file = InMemoryProvider(name: "file", values: providerValues(fileValues))
+        let reader = ConfigReader(providers: [flags, env, file])
         var config = GatewayConfiguration()
         for setting in settings {
-            let value = flags[setting.name] ?? environment[setting.environmentVariable] ?? fileValues[setting.fileKey]
-            if let value { try setting.apply(&config, value) }
+            let key = configKey(setting.name)
+            let values = setting.isList
+                ? reader.stringArray(forKey: key, isSecret: setting.isSecret)
+                : reader.string(forKey: key, isSecret: setting.isSecret).map { [$0] }
+            guard let values else { continue }
+            do {
+                try setting.apply(values, to: &config)
+            } catch {
+                // Say where the bad value came from: the reader merged three sources.
+                let source = flagValues[setting.name] != nil ? setting.flag
+                    : environment[setting.environmentVariable] != nil ? setting.environmentVariable
+                    : "\(setting.fileKey ?? setting.name) in config file \(config.configFile ?? "")"
+                throw GatewayError(error.kind, "\(error.message) (from \(source))")
+            }
         }
         guard !config.modelPath.isEmpty else {
-            throw GatewayError(.invalidConfiguration, "no model given: use --model PATH, SLUICE_MODEL or \"model\" in the config file")
+            throw GatewayError(.invalidConfiguration,
+                               "no model given: use --model PATH, SLUICE_MODEL or \"model\" (or models[0].path) in the config file")
         }
+        try config.modelCatalog.validate()
         try config.validateAccess()
+        try config.validateCORS()
         return config
     }
 
-    /// Reads a JSON object; values may be strings, numbers or booleans.
-    static func loadFile(_ path: String, readFile: (String) throws -> Data) throws(GatewayError) -> [String: String] {
-        let data: Data
-        do { data = try readFile(path) } catch {
-            throw GatewayError(.invalidConfiguration, "cannot read config file \(path): \(error.localizedDescription)")
-        }
-        guard let dictionary = try? JSONDecoder().decode([String: JSONScalar].self, from: data) else {
-            throw GatewayError(.invalidConfiguration, "config file \(path) is not a JSON object of strings, numbers and booleans")
-        }
-        let known = Set(settings.map(\.fileKey))
-        var values: [String: String] = [:]
-        for (key, value) in dictionary {
-            guard known.contains(key) else { throw GatewayError(.invalidConfiguration, "config file \(path): unknown key \"\(key)\"") }
-            values[key] = value.text
-        }
-        return values
-    }
+    /// `sluice.<setting name>`: one key per setting for every provider.
+    static func configKey(_ name: String) -> ConfigKey { ConfigKey(["sluice", name]) }
 
-    static func text(_ name: String, _ set: @escaping @Sendable (inout GatewayConfiguration, String) -> Void) -> GatewaySetting {
-        GatewaySetting(name: name) { config, value throws(GatewayError) in
-            guard !value.isEmpty else { throw GatewayError(.invalidConfiguration, "\(name) must not be empty") }
-            set(&config, value)
+    static func providerValues(_ values: [String: [String]]) -> [AbsoluteConfigKey: ConfigValue] {
+        let secret = Set(settings.filter(\.isSecret).map(\.name))
+        let list = Set(settings.filter(\.isList).map(\.name))
+        var result: [AbsoluteConfigKey: ConfigValue] = [:]
+        for (name, texts) in values {
+            guard let last = texts.last else { continue }
+            let content: ConfigContent = list.contains(name) ? .stringArray(texts) : .string(last)
+            result[AbsoluteConfigKey(configKey(name))] = ConfigValue(content, isSecret: secret.contains(name))
         }
-    }
-
-    static func integer(_ name: String, _ range: ClosedRange<Int>,
-                        _ set: @escaping @Sendable (inout GatewayConfiguration, Int) -> Void) -> GatewaySetting {
-        GatewaySetting(name: name) { config, value throws(GatewayError) in
-            guard let number = Int(value), range.contains(number) else {
-                throw GatewayError(.invalidConfiguration, "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), not \(value)")
-            }
-            set(&config, number)
-        }
-    }
-
-    static func seconds(_ name: String, _ set: @escaping @Sendable (inout GatewayConfiguration, Double) -> Void) -> GatewaySetting {
-        GatewaySetting(name: name) { config, value throws(GatewayError) in
-            guard let number = Double(value), number > 0, number <= 86_400 else {
-                throw GatewayError(.invalidConfiguration, "\(name) must be seconds in (0, 86400], not \(value)")
-            }
-            set(&config, number)
-        }
-    }
-
-    static func boolean(_ name: String, _ set: @escaping @Sendable (inout GatewayConfiguration, Bool) -> Void) -> GatewaySetting {
-        GatewaySetting(name: name) { config, value throws(GatewayError) in
-            switch value.lowercased() {
-            case "true", "1", "yes", "on": set(&config, true)
-            case "false", "0", "no", "off": set(&config, false)
-            default: throw GatewayError(.invalidConfiguration, "\(name) must be true or false, not \(value)")
-            }
-        }
-    }
-}
-
-/// A JSON string, number or boolean, as the text a flag would carry.
-struct JSONScalar: Decodable {
-    let text: String
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if let value = try? container.decode(Bool.self) { text = value ? "true" : "false" }
-        else if let value = try? container.decode(Int.self) { text = String(value) }
-        else if let value = try? container.decode(Double.self) { text = String(value) }
-        else { text = try container.decode(String.self) }
+        return result
     }
 }

@@ -1,13 +1,18 @@
 import SluiceHTTP
 
 /// Everything `sluice serve` can be told. Built by `GatewayConfiguration.resolve`
-/// from flags, `SLUICE_…` environment variables and a JSON file.
+/// from flags, `SLUICE_…` environment variables and a JSON or YAML file; every field
+/// is set by one row of `GatewayConfiguration.settings`.
 public struct GatewayConfiguration: Sendable, Hashable {
     public var host = "127.0.0.1"
     public var port = 8080
     public var modelPath = ""
     /// The model id clients use; defaults to the file name without `.gguf`.
     public var modelName: String?
+    /// Alias → served model id (`--model-alias`), checked at resolve time.
+    public var modelAliases: [String: String] = [:]
+    /// The config file that was read, if any.
+    public var configFile: String?
     public var logFormat: LogFormat = .text
     public var logLevel = "info"
     public var accessLog = true
@@ -25,10 +30,19 @@ public struct GatewayConfiguration: Sendable, Hashable {
     public var inference = InferenceConfiguration()
     /// Keys, limits, store and cache (Access/AccessConfiguration.swift).
     public var access = AccessConfiguration()
+    /// Browser origins allowed to call the OpenAI routes (`--cors-origins`, CORSPolicy.swift).
+    public var corsOrigins: [String] = []
 
     public init() {}
 
     public var servedModelID: String { modelName ?? ModelFile.defaultModelID(path: modelPath) }
+
+    /// The served ids and their aliases.
+    public var modelCatalog: ModelCatalog { ModelCatalog(servedIDs: [servedModelID], aliases: modelAliases) }
+
+    /// The served model id that `requested` names (an id or an alias); nil when it names none.
+    /// The inference routes resolve a request's `model` through this before admission.
+    public func resolveModel(_ requested: String) -> String? { modelCatalog.resolve(requested) }
 
     /// The HTTP server settings these options imply.
     public var httpConfiguration: HTTPServerConfiguration {

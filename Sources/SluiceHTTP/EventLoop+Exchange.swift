@@ -1,4 +1,4 @@
-import CSystem
+import CSluiceSystem
 import Glibc
 
 /// Reading requests, running handlers and writing responses on the loop thread.

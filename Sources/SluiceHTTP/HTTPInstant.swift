@@ -1,4 +1,4 @@
-import CSystem
+import CSluiceSystem
 
 /// A point on the monotonic clock, in nanoseconds. The connection state
 /// machine takes instants as arguments instead of reading a clock, so tests

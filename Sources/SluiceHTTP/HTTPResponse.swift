@@ -44,7 +44,8 @@ public struct HTTPResponse: Sendable {
 
     /// A streamed response whose producer writes through an `SSEWriter`
     /// (`text/event-stream`, RFC-less but WHATWG HTML §9.2), with `: keep-alive`
-    /// comments while the producer is quiet.
+    /// comments while the producer is quiet. `X-Accel-Buffering: no` tells nginx-style proxies
+    /// to pass each event on at once instead of buffering the stream.
     public static func serverSentEvents(
         status: HTTPStatus = .ok, headers: HTTPHeaders = [:], keepAliveInterval: Duration? = .seconds(15),
         _ producer: @escaping @Sendable (SSEWriter) async throws -> Void
@@ -52,6 +53,7 @@ public struct HTTPResponse: Sendable {
         var headers = headers
         headers.replaceOrAdd("Content-Type", "text/event-stream")
         headers.replaceOrAdd("Cache-Control", "no-cache")
+        headers.replaceOrAdd("X-Accel-Buffering", "no")
         let options = HTTPStreamOptions(keepAliveInterval: keepAliveInterval, keepAliveBytes: Array(": keep-alive\n\n".utf8))
         return HTTPResponse(status: status, headers: headers, body: .stream(options) { writer in
             try await producer(SSEWriter(writer))

@@ -1,4 +1,4 @@
-import CSystem
+import CSluiceSystem
 import Foundation
 import Logging
 

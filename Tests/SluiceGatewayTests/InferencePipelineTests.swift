@@ -117,6 +117,21 @@ struct InferencePipelineTests {
         #expect(events.contains { $0.contains(#""finish_reason":"length""#) })
         #expect(events.last == "[DONE]")
     }
+
+    @Test func aliasesReachTheServedModelAndOtherNamesAre404() async throws {
+        let base = try fixture.make()
+        defer { base.service.stop() }
+        let routes = InferenceRoutes(model: fixture.model, service: base.service,
+                                     resolveModel: { ["gpt-4o-mini": "test-model", "test-model": "test-model"][$0] },
+                                     unixTime: { 1_700_000_000 })
+        let byAlias = await routes.chatCompletions(post("/v1/chat/completions",
+            #"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"x"}],"max_tokens":3}"#))
+        #expect(byAlias.status.code == 200)
+        #expect(try bodyJSON(byAlias)["model"] as? String == "test-model")
+        let unknown = await routes.completions(post("/v1/completions", #"{"model":"gpt-5","prompt":"x"}"#))
+        #expect(unknown.status.code == 404)
+        #expect(try errorObject(unknown)["param"] as? String == "model")
+    }
 }
 
 /// Stands in for the event loop: keeps what a stream producer writes.

@@ -94,41 +94,53 @@ public struct RedisURL: Sendable, Hashable {
 }
 
 extension GatewayConfiguration {
-    /// The access settings, appended to `settings` (same flag/env/file resolution).
+    /// The access settings, part of `settings` (same flag/env/file resolution).
     static let accessSettings: [GatewaySetting] = [
-        GatewaySetting(name: "redis") { config, value throws(GatewayError) in
+        GatewaySetting("redis", "url",
+                       "Share keys, limits, usage and cache through Redis: redis://[:password@]host:port[/db].",
+                       default: .described("in memory"), secret: true, kind: .scalar { config, value throws(GatewayError) in
             config.access.redis = try RedisURL.parse(value)
-        },
-        GatewaySetting(name: "redis-failure") { config, value throws(GatewayError) in
+        }),
+        GatewaySetting("redis-failure", "closed|open", "When Redis is unreachable: closed (503) or open (this replica's own limits).",
+                       default: .value("closed"), kind: .scalar { config, value throws(GatewayError) in
             guard let policy = StoreFailurePolicy(rawValue: value.lowercased()) else {
                 throw GatewayError(.invalidConfiguration, "redis-failure must be closed or open, not \(value)")
             }
             config.access.redisFailure = policy
+        }),
+        .integer("redis-timeout-ms", 1...60_000, "Milliseconds any Redis connect or command may take.", default: .value("250")) {
+            $0.access.redisTimeoutMilliseconds = $1
         },
-        integer("redis-timeout-ms", 1...60_000) { $0.access.redisTimeoutMilliseconds = $1 },
-        integer("redis-pool-size", 1...256) { $0.access.redisPoolSize = $1 },
-        GatewaySetting(name: "admin-key") { config, value throws(GatewayError) in
+        .integer("redis-pool-size", 1...256, "Redis connections, each on its own thread.", default: .value("4")) {
+            $0.access.redisPoolSize = $1
+        },
+        GatewaySetting("admin-key", "key", "Admin key (at least 16 characters). Without it the server runs open, loopback only.",
+                       secret: true, kind: .scalar { config, value throws(GatewayError) in
             guard value.utf8.count >= 16, value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
                 throw GatewayError(.invalidConfiguration, "admin-key must be at least 16 printable ASCII characters without spaces")
             }
             config.access.adminKey = value
-        },
-        GatewaySetting(name: "key-pepper") { config, value throws(GatewayError) in
+        }),
+        GatewaySetting("key-pepper", "secret",
+                       "Pepper for key hashes (at least 16 bytes); required with --redis. In memory one is generated in --data-dir.",
+                       secret: true, kind: .scalar { config, value throws(GatewayError) in
             guard value.utf8.count >= 16 else {
                 throw GatewayError(.invalidConfiguration, "key-pepper must be at least 16 bytes")
             }
             config.access.keyPepper = value
-        },
-        text("data-dir") { $0.access.dataDirectory = $1 },
-        GatewaySetting(name: "cache-ttl") { config, value throws(GatewayError) in
+        }),
+        .text("data-dir", "Directory of the in-memory store's key file and pepper.", valueName: "path") { $0.access.dataDirectory = $1 },
+        GatewaySetting("cache-ttl", "seconds", "Response cache TTL in seconds; enables the response cache (0: off).",
+                       default: .value("0"), kind: .scalar { config, value throws(GatewayError) in
             guard let seconds = Double(value), seconds >= 0, seconds <= 30 * 86_400 else {
                 throw GatewayError(.invalidConfiguration, "cache-ttl must be seconds in [0, 2592000], not \(value)")
             }
             config.access.cacheTTLSeconds = seconds
-        },
-        seconds("lease-seconds") { $0.access.leaseSeconds = $1 },
-        boolean("allow-open") { $0.access.allowOpen = $1 },
-        boolean("test-routes") { $0.access.testRoutes = $1 },
+        }),
+        .seconds("lease-seconds", "Seconds after which the concurrency slot of a crashed gateway frees itself.",
+                 default: .value("30")) { $0.access.leaseSeconds = $1 },
+        .boolean("allow-open", "Serve without an admin key on a non-loopback address.", default: false) { $0.access.allowOpen = $1 },
+        .boolean("test-routes", "Add POST /v1/_test/hold for live tests.", default: false, hidden: true) { $0.access.testRoutes = $1 },
     ]
 
     /// Start-up checks that span several settings.

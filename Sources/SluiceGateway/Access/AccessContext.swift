@@ -33,9 +33,12 @@ public struct AccessContext: Sendable {
     }
 
     /// Throws 404 `model_not_found` (OpenAI's answer for a model the key cannot see) when the key's
-    /// allowed models exclude `model`.
-    public func authorize(model: String) throws(APIError) {
-        if let key, !key.allows(model: model) { throw APIError.modelNotFound(model) }
+    /// allowed models include neither `model` (as requested) nor `servedID` (the model an alias
+    /// names): a key allowed a model may use it under any of its aliases.
+    public func authorize(model: String, servedID: String? = nil) throws(APIError) {
+        guard let key, !key.allows(model: model) else { return }
+        if let servedID, key.allows(model: servedID) { return }
+        throw APIError.modelNotFound(model)
     }
 
     /// Admits the request against every limit of its key in one atomic step. The model was

@@ -49,32 +49,31 @@ public struct InferenceConfiguration: Sendable, Hashable {
 
 extension GatewayConfiguration {
     static let inferenceSettings: [GatewaySetting] = [
-        integer("max-batched-tokens", 1...65_536) { $0.inference.maxBatchedTokens = $1 },
-        integer("max-sequences", 1...1024) { $0.inference.maxSequences = $1 },
-        integer("kv-blocks", 1...1_000_000) { $0.inference.kvBlocks = $1 },
-        integer("block-size", 1...1024) { $0.inference.blockSize = $1 },
-        integer("ctx-size", 2...1_048_576) { $0.inference.contextSize = $1 },
-        integer("max-waiting-requests", 0...1_000_000) { $0.inference.maxWaitingRequests = $1 },
-        integer("threads", 1...1024) { $0.inference.threads = $1 },
-        seconds("request-timeout") { $0.inference.requestTimeoutSeconds = $1 },
-        boolean("prefix-caching") { $0.inference.prefixCaching = $1 },
-        integer("sampling-threads", 1...8) { $0.inference.samplingThreads = $1 },
-        choice("weights", ["stored", "f32"]) { $0.inference.weightsAsFloat32 = $1 == "f32" },
-        choice("kv-cache-type", ["f16", "f32"]) { $0.inference.kvCacheFloat32 = $1 == "f32" },
-        choice("numerics", KernelNumerics.allCases.map { $0.rawValue }) {
-            $0.inference.numerics = KernelNumerics(rawValue: $1) ?? .llamaCpp
+        .integer("max-batched-tokens", 1...65_536, "Tokens one engine step may process, decodes plus prefill chunks.",
+                 default: .value("256")) { $0.inference.maxBatchedTokens = $1 },
+        .integer("max-sequences", 1...1024, "Sequences running at once.", default: .value("32")) { $0.inference.maxSequences = $1 },
+        .integer("kv-blocks", 1...1_000_000, "KV cache blocks in the pool.",
+                 default: .described("1024 (16k tokens), or one full context if more")) { $0.inference.kvBlocks = $1 },
+        .integer("block-size", 1...1024, "Tokens per KV cache block.", default: .value("16")) { $0.inference.blockSize = $1 },
+        .integer("ctx-size", 2...1_048_576, "Context of one sequence, prompt plus output.",
+                 default: .described("the model's, at most 4096")) { $0.inference.contextSize = $1 },
+        .integer("max-waiting-requests", 0...1_000_000, "Requests that may wait for the engine; beyond it 503 + Retry-After.",
+                 default: .value("256")) { $0.inference.maxWaitingRequests = $1 },
+        .integer("threads", 1...1024, "Compute threads of the forward pass.", default: .described("one per core")) {
+            $0.inference.threads = $1
         },
+        .seconds("request-timeout", "Seconds a generation may run before it is cancelled with an error.",
+                 default: .described("no limit")) { $0.inference.requestTimeoutSeconds = $1 },
+        .boolean("prefix-caching", "Reuse KV blocks of identical prompt prefixes.", default: true) { $0.inference.prefixCaching = $1 },
+        .integer("sampling-threads", 1...8, "Threads that sample a step's logit rows in parallel (1: the engine thread).",
+                 default: .value("1")) { $0.inference.samplingThreads = $1 },
+        .choice("weights", ["stored", "f32"], "Weights in memory: stored (the file's quantization, repacked) or f32 (dequantized at load).",
+                default: "stored") { $0.inference.weightsAsFloat32 = $1 == "f32" },
+        .choice("kv-cache-type", ["f16", "f32"],
+                "KV cache element type: f16 (llama.cpp's; its flash-attention rounding, so greedy output matches llama.cpp) or f32.",
+                default: "f16") { $0.inference.kvCacheFloat32 = $1 == "f32" },
+        .choice("numerics", KernelNumerics.allCases.map { $0.rawValue },
+                "Kernel rounding: llama.cpp (bit-identical to llama.cpp's CPU backend) or fast (own rounding, faster batched matmuls).",
+                default: KernelNumerics.llamaCpp.rawValue) { $0.inference.numerics = KernelNumerics(rawValue: $1) ?? .llamaCpp },
     ]
-}
-
-extension GatewayConfiguration {
-    static func choice(_ name: String, _ allowed: [String],
-                       _ set: @escaping @Sendable (inout GatewayConfiguration, String) -> Void) -> GatewaySetting {
-        GatewaySetting(name: name) { config, value throws(GatewayError) in
-            guard allowed.contains(value.lowercased()) else {
-                throw GatewayError(.invalidConfiguration, "\(name) must be one of \(allowed.joined(separator: ", ")), not \(value)")
-            }
-            set(&config, value.lowercased())
-        }
-    }
 }

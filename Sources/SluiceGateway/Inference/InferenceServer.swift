@@ -52,6 +52,7 @@ public enum InferenceServer {
         let engine = try LocalEngine.load(path: configuration.modelPath, id: configuration.servedModelID,
                                           settings: configuration.inference, metrics: metrics, logger: logger)
         return InferenceRoutes(model: engine.model, service: engine.service,
+                               resolveModel: { configuration.resolveModel($0) },
                                requestTimeoutSeconds: configuration.inference.requestTimeoutSeconds,
                                sseKeepAliveSeconds: configuration.sseKeepAliveSeconds)
     }

@@ -49,8 +49,8 @@ public struct InferencePipeline: Sendable {
         do throws(APIError) {
             wire = try Adapter.validate(body: request.body)
             let requested = Adapter.model(of: wire)
-            try access?.authorize(model: requested)
-            guard resolveModel(requested) != nil else { throw APIError.modelNotFound(requested) }
+            guard let served = resolveModel(requested) else { throw APIError.modelNotFound(requested) }
+            try access?.authorize(model: requested, servedID: served)
             // Looked up before the prompt is rendered, so a hit costs no tokenisation; a hit is
             // admitted, settled and counted in the same store step (one Redis round trip).
             cache = access.map { access in

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "CSystem.h"
+#include "CSluiceSystem.h"
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
