@@ -145,11 +145,6 @@ public struct SSEWriter: Sendable {
         try await bodyWriter.write(Self.encode(data: data, event: event, id: id))
     }
 
-    /// Sends a comment line (ignored by clients; useful as a heartbeat).
-    public func sendComment(_ text: String) async throws(HTTPError) {
-        try await bodyWriter.write(Array(": \(Self.singleLine(text))\n\n".utf8))
-    }
-
     static func encode(data: String, event: String?, id: String?) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(data.utf8.count + 16)

@@ -119,11 +119,6 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    /// Open connections over all loops (for tests and metrics).
-    public var openConnectionCount: Int {
-        state.withLock { $0.loops.first?.context.counter.current ?? 0 }
-    }
-
     func loopExited() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.running -= 1

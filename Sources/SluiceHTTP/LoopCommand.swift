@@ -38,6 +38,4 @@ final class ConnectionCounter: Sendable {
     }
 
     func release() { count.withLock { $0 -= 1 } }
-
-    var current: Int { count.withLock { $0 } }
 }

@@ -23,8 +23,6 @@ struct KeysServeOptions: ParsableArguments {
     var leaseSeconds: Double?
     @Option(help: "Serve without an admin key on a non-loopback address: true or false (default false).")
     var allowOpen: String?
-    @Option(help: ArgumentHelp("Add POST /v1/_test/hold for live tests: true or false.", visibility: .hidden))
-    var testRoutes: String?
 
     var givenFlags: [String: String] {
         var flags: [String: String] = [:]
@@ -34,7 +32,7 @@ struct KeysServeOptions: ParsableArguments {
         put("redis", redis); put("redis-failure", redisFailure); put("redis-timeout-ms", redisTimeoutMs)
         put("redis-pool-size", redisPoolSize)
         put("admin-key", adminKey); put("key-pepper", keyPepper); put("data-dir", dataDir); put("cache-ttl", cacheTTL)
-        put("lease-seconds", leaseSeconds); put("allow-open", allowOpen); put("test-routes", testRoutes)
+        put("lease-seconds", leaseSeconds); put("allow-open", allowOpen)
         return flags
     }
 }

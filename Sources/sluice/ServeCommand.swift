@@ -6,8 +6,8 @@ import SluiceGateway
 /// `sluice serve`: check the model, listen, serve until SIGINT/SIGTERM.
 /// Every option can also come from `SLUICE_<NAME>` or the JSON config file;
 /// resolution (flag > env > file > default) lives in `GatewayConfiguration.resolve`.
-struct ServeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct ServeCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve the OpenAI-compatible API.",
         discussion: """
@@ -83,6 +83,8 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup(title: "Keys, limits, store and cache")
     var keys: KeysServeOptions
 
+    public init() {}
+
     /// The flags that were given, keyed by setting name.
     var givenFlags: [String: String] {
         var flags: [String: String] = [:]
@@ -104,7 +106,13 @@ struct ServeCommand: AsyncParsableCommand {
         return flags
     }
 
-    func run() async throws {
+    public func run() async throws {
+        try await serve(extraRoutes: { _ in [] })
+    }
+
+    /// Serves until SIGINT/SIGTERM. `extraRoutes` adds routes built from the resolved
+    /// configuration (behind the same access control); only `sluice-test-server` passes any.
+    public func serve(extraRoutes: (GatewayConfiguration) -> [GatewayRoute]) async throws {
         let gateway: Gateway
         let port: Int
         let configuration: GatewayConfiguration
@@ -122,7 +130,8 @@ struct ServeCommand: AsyncParsableCommand {
             accessControl = access
             let inference = try InferenceServer.start(configuration: configuration)
             gateway = try Gateway(configuration: configuration, logger: Logger(label: "sluice.access"),
-                                  created: Int(Date().timeIntervalSince1970), routes: inference.all, access: access)
+                                  created: Int(Date().timeIntervalSince1970), routes: inference.all + extraRoutes(configuration),
+                                  access: access)
             port = try gateway.start()
         } catch {
             FileHandle.standardError.write(Data("sluice: error: \(error.message)\n".utf8))

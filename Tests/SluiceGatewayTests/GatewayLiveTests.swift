@@ -162,11 +162,14 @@ func curl(_ arguments: [String]) async throws -> CurlResponse {
         await stop(running)
     }
 
+    /// `serve` opens the model in `InferenceServer.start` before the gateway exists, so that is
+    /// where an unreadable model must stop startup.
     @Test func refusesToStartWithoutAReadableModel() throws {
         var configuration = GatewayConfiguration()
         configuration.port = 0
         configuration.modelPath = "/nonexistent.gguf"
-        #expect(throws: GatewayError.self) { _ = try Gateway(configuration: configuration, logger: Logger(label: "t"), created: 0) }
+        let error = #expect(throws: GatewayError.self) { _ = try InferenceServer.start(configuration: configuration) }
+        #expect(error?.kind == .modelUnreadable)
     }
 }
 
