@@ -48,7 +48,8 @@ let package = Package(
         // Test-only routes live outside SluiceGateway so the release binary cannot contain them.
         .target(name: "SluiceTestRoutes", dependencies: ["SluiceGateway"]),
         .executableTarget(name: "sluice-test-server", dependencies: ["SluiceCLI", "SluiceTestRoutes"]),
-        .target(name: "SluiceTesting"),
+        // The shared test kit: live server and raw client, fake executors, redis launcher, model fixture.
+        .target(name: "SluiceTesting", dependencies: ["SluiceHTTP", "SluiceEngine", "SluiceScheduler", "SluiceGateway"]),
 
         // MARK: Tests (one target per library)
         .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP", "SluiceTesting"]),

@@ -113,7 +113,7 @@ import Testing
         let sink = ChunkCountingSink()
         let writer = HTTPBodyWriter(sink: sink, connection: ConnectionID(fd: 1, serial: 1))
         let task = Task { try? await producer(writer) }
-        #expect(await eventually(10) { sink.writes >= 4 })
+        #expect(await eventually(within: 10) { sink.writes >= 4 })
         writer.cancel()
         task.cancel()
         await task.value
@@ -139,7 +139,7 @@ import Testing
         let handler = harness.handler
         let request = harness.chat(stream: false)
         let task = Task { await respond(handler, request) }
-        #expect(await eventually(10) { harness.executor.plans.count >= 6 })
+        #expect(await eventually(within: 10) { harness.executor.plans.count >= 6 })
         task.cancel()  // what the event loop does when the client closes the connection
         _ = await task.value
         let usage = try #require(try await harness.usage())
