@@ -72,6 +72,8 @@ public struct ServeCommand: AsyncParsableCommand {
     var requestTimeout: Double?
     @Option(help: "Reuse KV blocks of identical prompt prefixes: true or false (default true).")
     var prefixCaching: String?
+    @Option(help: "Who shares prefix-cache blocks: shared (every tenant: a common system prompt is computed once) or tenant (each API key its own) (default shared).")
+    var prefixCacheScope: String?
     @Option(help: "Weights in memory: stored (the file's quantization, repacked) or f32 (dequantized at load) (default stored).")
     var weights: String?
     @Option(help: "Threads that sample a step's logit rows in parallel (default 1: the engine thread).")
@@ -100,6 +102,7 @@ public struct ServeCommand: AsyncParsableCommand {
         put("max-batched-tokens", maxBatchedTokens); put("max-sequences", maxSequences); put("kv-blocks", kvBlocks)
         put("block-size", blockSize); put("ctx-size", ctxSize); put("max-waiting-requests", maxWaitingRequests)
         put("threads", threads); put("request-timeout", requestTimeout); put("prefix-caching", prefixCaching)
+        put("prefix-cache-scope", prefixCacheScope)
         put("weights", weights); put("kv-cache-type", kvCacheType); put("numerics", numerics)
         put("sampling-threads", samplingThreads)
         flags.merge(keys.givenFlags) { given, _ in given }

@@ -22,6 +22,8 @@ public struct InferenceConfiguration: Sendable, Hashable {
     /// Seconds a request may run before it is cancelled with an error; nil: no limit.
     public var requestTimeoutSeconds: Double?
     public var prefixCaching = true
+    /// Whose prompts may reuse each other's prefix-cache blocks (`--prefix-cache-scope`).
+    public var prefixCacheScope: PrefixCacheScope = .shared
     /// Threads that sample a step's logit rows in parallel (1: on the engine thread alone).
     public var samplingThreads = 1
     /// Weights as stored in the file (repacked, 8-bit activations) or dequantized to f32 at load.
@@ -58,6 +60,9 @@ extension GatewayConfiguration {
         integer("threads", 1...1024) { $0.inference.threads = $1 },
         seconds("request-timeout") { $0.inference.requestTimeoutSeconds = $1 },
         boolean("prefix-caching") { $0.inference.prefixCaching = $1 },
+        choice("prefix-cache-scope", PrefixCacheScope.allCases.map { $0.rawValue }) {
+            $0.inference.prefixCacheScope = PrefixCacheScope(rawValue: $1) ?? .shared
+        },
         integer("sampling-threads", 1...8) { $0.inference.samplingThreads = $1 },
         choice("weights", ["stored", "f32"]) { $0.inference.weightsAsFloat32 = $1 == "f32" },
         choice("kv-cache-type", ["f16", "f32"]) { $0.inference.kvCacheFloat32 = $1 == "f32" },
