@@ -33,9 +33,10 @@ let package = Package(
         .target(name: "SluiceAPI"),
         .target(name: "SluiceEngine", dependencies: ["CKernels"]),
         .target(name: "SluiceScheduler"),
-        .target(name: "SluiceStore", dependencies: ["CHiredis", "COpenSSL"]),
+        .target(name: "SluiceSync"),
+        .target(name: "SluiceStore", dependencies: ["CHiredis", "COpenSSL", "SluiceSync"]),
         .target(name: "SluiceGateway", dependencies: [
-            "SluiceHTTP", "SluiceAPI", "SluiceEngine", "SluiceScheduler", "SluiceStore",
+            "SluiceHTTP", "SluiceAPI", "SluiceEngine", "SluiceScheduler", "SluiceStore", "SluiceSync",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The commands are a library (sources in Sources/sluice) so that two executables share them.

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The handler's side of one in-flight response. For streamed bodies it is
 /// the writer: each `write` becomes one chunk, handed to the connection's event
 /// loop at once (no coalescing delay), with flow control (see `highWaterBytes`). When the client goes away, the server
@@ -26,7 +28,7 @@ public final class HTTPBodyWriter: Sendable {
     static let highWaterBytes = 256 * 1024
     static let lowWaterBytes = 64 * 1024
 
-    let state = Locked(State())
+    let state = Mutex(State())
     let sink: any ResponseSink
     let connection: ConnectionID
 

@@ -1,5 +1,6 @@
 import CSystem
 import Foundation
+import Synchronization
 
 /// The HTTP/1.1 server: `eventLoopCount` epoll loops, each on its own thread
 /// with its own SO_REUSEPORT listener (the kernel spreads connections over
@@ -20,7 +21,7 @@ public final class HTTPServer: Sendable {
     public let configuration: HTTPServerConfiguration
     let router: HTTPRouter
     let errorResponder: HTTPErrorResponder
-    let state = Locked(State())
+    let state = Mutex(State())
 
     public init(configuration: HTTPServerConfiguration, router: HTTPRouter,
                 errorResponder: @escaping HTTPErrorResponder = HTTPServerConfiguration.plainTextErrorResponder) {

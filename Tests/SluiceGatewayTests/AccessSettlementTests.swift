@@ -4,6 +4,7 @@ import Logging
 @testable import SluiceHTTP
 import SluiceStore
 import SluiceTesting
+import Synchronization
 import Testing
 @testable import SluiceGateway
 
@@ -172,15 +173,14 @@ func respond(_ handler: HTTPHandler, _ request: HTTPRequest) async -> HTTPRespon
 }
 
 /// Stands in for the event loop: counts the chunks a producer writes.
-final class ChunkCountingSink: ResponseSink, @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
+final class ChunkCountingSink: ResponseSink, Sendable {
+    private let count = Mutex(0)
 
-    var writes: Int { lock.withLock { count } }
+    var writes: Int { count.withLock { $0 } }
 
     func submit(_ command: LoopCommand) {
         if case .write(let writer, let bytes) = command {
-            lock.withLock { count += 1 }
+            count.withLock { $0 += 1 }
             writer.loopTook(bytes.count)
         }
     }

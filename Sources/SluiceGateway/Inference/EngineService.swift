@@ -2,6 +2,7 @@ import Foundation
 import SluiceAPI
 import SluiceEngine
 import SluiceScheduler
+import SluiceSync
 
 /// The engine service: one dedicated thread (never the I/O loop, never Swift's cooperative pool)
 /// runs `schedule → execute → sample → update` for as long as there is work, and parks on a
@@ -36,7 +37,7 @@ public final class EngineService: @unchecked Sendable {
     let samplingThreads: Int
 
     // Guarded by `signal`'s lock.
-    private let signal = EngineSignal()
+    private let signal = ConditionLock()
     private var scheduler: ContinuousBatchScheduler
     private var jobs: [UInt64: JobRuntime] = [:]
     private var jobOfRequest: [RequestID: JobRuntime] = [:]

@@ -1,5 +1,6 @@
 import SluiceAPI
 import SluiceScheduler
+import Synchronization
 
 /// Serving metrics the engine thread records and `GET /metrics` renders (names follow vLLM's
 /// `vllm:` set, under a `sluice_` prefix). Scheduler gauges come from its last-step snapshot.
@@ -33,13 +34,12 @@ public final class InferenceMetrics: @unchecked Sendable {
         var requestsByStatus: [String: Int] = [:]
     }
 
-    private let lock = EngineSignal()
-    private var state = State()
+    private let state = Mutex(State())
 
     public init() {}
 
     func recordStep(seconds: Double, sequences: Int, tokens: Int, samplingSeconds: Double = 0, deliverySeconds: Double = 0) {
-        lock.withLock {
+        state.withLock { state in
             state.stepSeconds.observe(seconds)
             state.samplingSeconds.observe(samplingSeconds)
             state.deliverySeconds.observe(deliverySeconds)
@@ -48,12 +48,12 @@ public final class InferenceMetrics: @unchecked Sendable {
         }
     }
 
-    func observeTimeToFirstToken(_ seconds: Double) { lock.withLock { state.timeToFirstToken.observe(seconds) } }
+    func observeTimeToFirstToken(_ seconds: Double) { state.withLock { $0.timeToFirstToken.observe(seconds) } }
 
-    func observeInterTokenLatency(_ seconds: Double) { lock.withLock { state.interTokenLatency.observe(seconds) } }
+    func observeInterTokenLatency(_ seconds: Double) { state.withLock { $0.interTokenLatency.observe(seconds) } }
 
     func requestFinished(status: String, usage: Usage? = nil) {
-        lock.withLock {
+        state.withLock { state in
             state.requestsByStatus[status, default: 0] += 1
             if let usage {
                 state.promptTokens += usage.promptTokens
@@ -68,11 +68,11 @@ public final class InferenceMetrics: @unchecked Sendable {
     }
 
     /// Count of finished requests with a status (tests).
-    public func requests(status: String) -> Int { lock.withLock { state.requestsByStatus[status] ?? 0 } }
+    public func requests(status: String) -> Int { state.withLock { $0.requestsByStatus[status] ?? 0 } }
 
     /// The whole exposition.
     public func render(scheduler: SchedulerMetrics) -> String {
-        let snapshot = lock.withLock { state }
+        let snapshot = state.withLock { $0 }
         var out = ""
         func gauge(_ name: String, _ help: String, _ value: Int) {
             PrometheusText.metric(name, type: "gauge", help: help, Double(value), into: &out)

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceSync
 
 /// A fixed set of threads, each owning one `RedisConnection`, fed from one queue.
 /// The threads stop when `shutdown()` is called or when the last user of the pool
@@ -63,7 +64,8 @@ final class RedisPoolCore: @unchecked Sendable {
     let configuration: RedisConfiguration
     private let scripts: [RedisScript]
     private let health = RedisHealth()
-    private let condition = NSCondition()
+    /// Guards the queue and counters below; idle pool threads park on it.
+    private let condition = ConditionLock()
     private var queue: [Job] = []
     private var head = 0
     private var isShutDown = false
@@ -130,7 +132,7 @@ final class RedisPoolCore: @unchecked Sendable {
         let pending = queue[head...]
         queue = []
         head = 0
-        condition.broadcast()
+        condition.signal()
         condition.unlock()
         for job in pending { job.abandon(StoreError(.unavailable, "the Redis store was shut down")) }
     }
@@ -152,7 +154,7 @@ final class RedisPoolCore: @unchecked Sendable {
         queue.append(job)
         // A script call queued while the batches in flight are at the maximum is picked up when
         // one of them ends (see `run`); waking a thread now would only find it must wait.
-        if case .exclusive = job.work { condition.signal() } else if scriptBatchesInFlight < Self.maxScriptBatchesInFlight { condition.signal() }
+        if case .exclusive = job.work { condition.signalOne() } else if scriptBatchesInFlight < Self.maxScriptBatchesInFlight { condition.signalOne() }
         condition.unlock()
     }
 
@@ -160,7 +162,7 @@ final class RedisPoolCore: @unchecked Sendable {
         let connection = RedisConnection(configuration: configuration, scripts: scripts, health: health)
         condition.lock()
         startedThreads += 1
-        condition.broadcast()
+        condition.signal()
         condition.unlock()
         while let jobs = nextJobs() {
             run(jobs, on: connection)
@@ -209,7 +211,7 @@ final class RedisPoolCore: @unchecked Sendable {
     private func scriptBatchEnded() {
         condition.lock()
         scriptBatchesInFlight -= 1
-        if head < queue.count { condition.signal() }
+        if head < queue.count { condition.signalOne() }
         condition.unlock()
     }
 
@@ -243,7 +245,7 @@ final class RedisPoolCore: @unchecked Sendable {
             head = 0
         }
         // Work left that another thread may take now (e.g. a `run` job behind the batch).
-        if headIsRunnable { condition.signal() }
+        if headIsRunnable { condition.signalOne() }
         return jobs
     }
 }
