@@ -50,7 +50,8 @@ let package = Package(
         .target(name: "SluiceTestRoutes", dependencies: ["SluiceGateway"]),
         .executableTarget(name: "sluice-test-server", dependencies: ["SluiceCLI", "SluiceTestRoutes"]),
         // The shared test kit: live server and raw client, fake executors, redis launcher, model fixture.
-        .target(name: "SluiceTesting", dependencies: ["SluiceHTTP", "SluiceEngine", "SluiceScheduler", "SluiceGateway"]),
+        .target(name: "SluiceTesting", dependencies: ["SluiceHTTP", "SluiceEngine", "SluiceScheduler", "SluiceStore",
+                                                     "SluiceGateway"]),
 
         // MARK: Tests (one target per library)
         .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP", "SluiceTesting"]),

@@ -11,7 +11,7 @@ import Testing
     func luaScriptAndSwiftPlannerDecideIdentically(seed: UInt64) async throws {
         let redis = try await RedisServerLauncher.start()
         defer { redis.stop() }
-        let clock = ManualStoreClock(microseconds: 1_796_083_100_000_000)  // 90 s before a UTC midnight
+        let clock = ManualClock(microseconds: 1_796_083_100_000_000)  // 90 s before a UTC midnight
         let memory = InMemoryRateLimiter(clock: clock)
         let store = try RedisStore(configuration: StoreHarness.configuration(port: redis.port), pepper: testPepper,
                                    limitClock: clock)
@@ -80,7 +80,7 @@ import Testing
     func cacheHitScriptAndComposedStepsAgree(seed: UInt64) async throws {
         let redis = try await RedisServerLauncher.start()
         defer { redis.stop() }
-        let clock = ManualStoreClock(microseconds: 1_796_083_100_000_000)
+        let clock = ManualClock(microseconds: 1_796_083_100_000_000)
         let memoryLimiter = InMemoryRateLimiter(clock: clock)
         let memoryUsage = InMemoryUsageStore()
         let memoryCache = InMemoryResponseCache(clock: clock)
