@@ -47,8 +47,8 @@ let package = Package(
         ], path: "Sources/sluice"),
         .executableTarget(name: "sluice", dependencies: ["SluiceCLI"], path: "Sources/SluiceMain"),
         // Test-only routes live outside SluiceGateway so the release binary cannot contain them.
-        .target(name: "SluiceTestRoutes", dependencies: ["SluiceGateway"]),
-        .executableTarget(name: "sluice-test-server", dependencies: ["SluiceCLI", "SluiceTestRoutes"]),
+        .target(name: "SluiceTestRoutes", dependencies: ["SluiceGateway", "SluiceAPI", "SluiceHTTP"]),
+        .executableTarget(name: "sluice-test-server", dependencies: ["SluiceCLI", "SluiceGateway", "SluiceTestRoutes"]),
         // The shared test kit: live server and raw client, fake executors, redis launcher, model fixture.
         .target(name: "SluiceTesting", dependencies: ["SluiceHTTP", "SluiceEngine", "SluiceScheduler", "SluiceStore",
                                                      "SluiceGateway"]),
