@@ -35,8 +35,11 @@ test: deps model
 test-swift:
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build --no-parallel
 
+# The access tests run sluice-test-server (serve plus test-only routes), which the
+# --build-tests build above makes and `make build` never does.
 test-python:
-	SLUICE_BIN=$(BIN_DIR)/sluice SLUICE_MODEL=$(CURDIR)/$(MODEL) $(PYTEST) -q tests/python
+	SLUICE_BIN=$(BIN_DIR)/sluice SLUICE_TEST_SERVER=$(BIN_DIR)/sluice-test-server \
+	SLUICE_MODEL=$(CURDIR)/$(MODEL) $(PYTEST) -q tests/python
 
 bench: bench-http bench-engine bench-serving
 

@@ -12,6 +12,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "sluice", targets: ["sluice"]),
+        // `sluice serve` plus test-only routes, for the Python live tests; `make test` builds it.
+        .executable(name: "sluice-test-server", targets: ["sluice-test-server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,24 +31,20 @@ let package = Package(
         .target(name: "CKernels", cSettings: kernelFlags),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis",
                        providers: [.apt(["libhiredis-dev"]), .brew(["hiredis"])]),
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
-                       providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
-        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
 
         // MARK: Libraries
         .target(name: "SluiceHTTP", dependencies: ["CSluiceSystem", .product(name: "Logging", package: "swift-log")]),
         .target(name: "SluiceAPI"),
-        .target(name: "SluiceEngine", dependencies: ["CKernels", "COpenBLAS"]),
+        .target(name: "SluiceEngine", dependencies: ["CKernels"]),
         .target(name: "SluiceScheduler"),
+        .target(name: "SluiceSync"),
         .target(name: "SluiceStore", dependencies: [
-            "CHiredis", "COpenSSL", .product(name: "Logging", package: "swift-log"),
+            "CHiredis", "COpenSSL", "SluiceSync", .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "SluiceUpstream", dependencies: ["CCurl"]),
         .target(name: "SluiceGateway", dependencies: [
-            "SluiceHTTP", "SluiceAPI", "SluiceEngine", "SluiceScheduler", "SluiceStore", "SluiceUpstream",
+            "SluiceHTTP", "SluiceAPI", "SluiceEngine", "SluiceScheduler", "SluiceStore", "SluiceSync",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -55,12 +53,19 @@ let package = Package(
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "Yams", package: "Yams"),
         ]),
-        .executableTarget(name: "sluice", dependencies: [
+        // The commands are a library (sources in Sources/sluice) so that two executables share them.
+        .target(name: "SluiceCLI", dependencies: [
             "SluiceGateway", "SluiceEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
-        .target(name: "SluiceTesting", dependencies: ["SluiceHTTP", "SluiceGateway"]),
+        ], path: "Sources/sluice"),
+        .executableTarget(name: "sluice", dependencies: ["SluiceCLI"], path: "Sources/SluiceMain"),
+        // Test-only routes live outside SluiceGateway so the release binary cannot contain them.
+        .target(name: "SluiceTestRoutes", dependencies: ["SluiceGateway", "SluiceAPI", "SluiceHTTP"]),
+        .executableTarget(name: "sluice-test-server", dependencies: ["SluiceCLI", "SluiceGateway", "SluiceTestRoutes"]),
+        // The shared test kit: live server and raw client, fake executors, redis launcher, model fixture.
+        .target(name: "SluiceTesting", dependencies: ["SluiceHTTP", "SluiceEngine", "SluiceScheduler", "SluiceStore",
+                                                     "SluiceGateway"]),
 
         // MARK: Tests (one target per library)
         .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP", "SluiceTesting"]),

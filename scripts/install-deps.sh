@@ -7,7 +7,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 mode="${1:-all}"   # "serve" installs only what serving needs
 
-apt_pkgs=(libhiredis-dev libcurl4-openssl-dev libssl-dev pkg-config redis-server libopenblas-dev)
+apt_pkgs=(libhiredis-dev libssl-dev pkg-config redis-server)
 if [[ "$mode" != "serve" ]]; then
   apt_pkgs+=(wrk curl python3-venv)
 fi

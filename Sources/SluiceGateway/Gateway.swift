@@ -1,5 +1,4 @@
 import Logging
-import SluiceEngine
 import SluiceHTTP
 
 /// A route added to the gateway's basic ones.
@@ -16,19 +15,17 @@ public struct GatewayRoute: Sendable {
     }
 }
 
-/// The composed server: configuration → model file → router with
+/// The composed server: configuration → router with
 /// middleware → HTTP server. `start()` returns the bound port.
 public final class Gateway: Sendable {
     public let configuration: GatewayConfiguration
     public let models: [ServedModel]
-    /// The served model, opened and validated by the engine's GGUF reader.
-    public let modelFile: GGUFFile
     let server: HTTPServer
     let router: HTTPRouter
     let middleware: RequestMiddleware
 
-    /// - Parameters:
-    /// Opens the model (throws `.modelUnreadable` when it cannot be read).
+    /// The model itself is opened by `InferenceServer.start`, which owns it; the gateway only
+    /// needs its served id from the configuration.
     /// - Parameters:
     ///   - logger: where the access log goes (label `sluice.access`).
     ///   - requestIDs: injected for deterministic tests.
@@ -40,12 +37,11 @@ public final class Gateway: Sendable {
                 created: Int, routes: [GatewayRoute] = [], access: AccessControl? = nil,
                 metrics: GatewayMetrics = GatewayMetrics()) throws(GatewayError) {
         self.configuration = configuration
-        modelFile = try ModelFile.open(path: configuration.modelPath)
         models = [ServedModel(id: configuration.servedModelID, created: created)]
         let middleware = RequestMiddleware(requestIDs: requestIDs, accessLogger: configuration.accessLog ? logger : nil,
                                            now: { HTTPInstant.now() }, metrics: metrics.http)
         let protect = { (path: String, handler: HTTPHandler) in access?.protect(path: path, handler) ?? handler }
-        let accessRoutes = access?.routes(modelID: configuration.servedModelID) ?? []
+        let accessRoutes = access?.routes() ?? []
         self.router = Self.makeRouter(models: models, catalog: configuration.modelCatalog, cors: configuration.corsPolicy,
                                       routes: routes + accessRoutes, middleware: middleware, protect: protect)
         self.middleware = middleware

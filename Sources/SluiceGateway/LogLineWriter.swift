@@ -1,4 +1,5 @@
 import Glibc
+import SluiceSync
 
 /// Writes log lines to a file descriptor from its own thread, so a slow or
 /// full stdout (a pipe nobody drains) never blocks an event loop. Lines are
@@ -12,8 +13,8 @@ public final class LogLineWriter: @unchecked Sendable {
     static let batchDelayMicroseconds: UInt32 = 2000
     private let fd: Int32
     private let maxBufferedBytes: Int
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private let condition: UnsafeMutablePointer<pthread_cond_t>
+    /// Guards the variables below; the writer thread parks on it while nothing is pending.
+    private let condition = ConditionLock()
     private var pending: [UInt8] = []
     private var started = false
     private var flushing = false
@@ -22,10 +23,6 @@ public final class LogLineWriter: @unchecked Sendable {
     public init(fd: Int32, maxBufferedBytes: Int = 4 << 20) {
         self.fd = fd
         self.maxBufferedBytes = maxBufferedBytes
-        mutex = .allocate(capacity: 1)
-        condition = .allocate(capacity: 1)
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(condition, nil)
     }
 
     /// Appends one line (a newline is added).
@@ -35,8 +32,8 @@ public final class LogLineWriter: @unchecked Sendable {
 
     /// Appends one line given as UTF-8 bytes (a newline is added).
     public func write(lineBytes line: [UInt8]) {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
+        condition.lock()
+        defer { condition.unlock() }
         if !started { startThread() }
         guard pending.count < maxBufferedBytes else {
             droppedLines += 1
@@ -47,18 +44,18 @@ public final class LogLineWriter: @unchecked Sendable {
         pending.append(0x0A)
         // Only the first line of a batch wakes the writer (a wake-up per line
         // would cost a context switch per request under load).
-        if wasEmpty { pthread_cond_signal(condition) }
+        if wasEmpty { condition.signal() }
     }
 
     /// Blocks until everything written so far has reached the fd.
     public func flush() {
-        pthread_mutex_lock(mutex)
+        condition.lock()
         while !pending.isEmpty || flushing {
-            pthread_mutex_unlock(mutex)
+            condition.unlock()
             usleep(1000)
-            pthread_mutex_lock(mutex)
+            condition.lock()
         }
-        pthread_mutex_unlock(mutex)
+        condition.unlock()
     }
 
     private func startThread() {
@@ -76,15 +73,15 @@ public final class LogLineWriter: @unchecked Sendable {
     private func drainForever() {
         var batch: [UInt8] = []
         while true {
-            pthread_mutex_lock(mutex)
-            while pending.isEmpty { pthread_cond_wait(condition, mutex) }
+            condition.lock()
+            while pending.isEmpty { condition.wait() }
             // Let the batch grow for a moment: one write for many lines.
-            pthread_mutex_unlock(mutex)
+            condition.unlock()
             usleep(Self.batchDelayMicroseconds)
-            pthread_mutex_lock(mutex)
-            swap(&batch, &pending)
-            flushing = true
-            pthread_mutex_unlock(mutex)
+            condition.withLock {
+                swap(&batch, &pending)
+                flushing = true
+            }
             batch.withUnsafeBytes { raw in
                 var offset = 0
                 while offset < raw.count, let base = raw.baseAddress {
@@ -93,9 +90,7 @@ public final class LogLineWriter: @unchecked Sendable {
                 }
             }
             batch.removeAll(keepingCapacity: true)
-            pthread_mutex_lock(mutex)
-            flushing = false
-            pthread_mutex_unlock(mutex)
+            condition.withLock { flushing = false }
         }
     }
 }

@@ -1,4 +1,5 @@
 import SluiceHTTP
+import Synchronization
 
 /// `x-request-id` handling: a client's id is echoed when it is sane (1...128
 /// printable ASCII characters, so it can go into logs and headers as is);
@@ -38,14 +39,8 @@ public struct RequestIDPolicy: Sendable {
 }
 
 /// A thread-safe counter (requests are served on several loop threads).
-final class CounterBox: @unchecked Sendable {
-    private var value: UInt64 = 0
-    private let lock = PthreadMutex()
+final class CounterBox: Sendable {
+    private let value = Atomic<UInt64>(0)
 
-    func next() -> UInt64 {
-        lock.lock()
-        defer { lock.unlock() }
-        value &+= 1
-        return value
-    }
+    func next() -> UInt64 { value.wrappingAdd(1, ordering: .relaxed).newValue }
 }

@@ -1,6 +1,7 @@
 import CSluiceSystem
 import Logging
 import Glibc
+import Synchronization
 
 /// Shared, immutable parts of a running server that every loop reads.
 struct ServerContext: Sendable {
@@ -23,13 +24,15 @@ final class EventLoop: ResponseSink, @unchecked Sendable {
     let wakeFD: Int32
     var listenerFD: Int32
 
-    // Inbox: the only state touched from other threads (under `inboxLock`).
-    let inboxLock = Lock()
-    var inbox: [LoopCommand] = []
-    var inboxSignalled = false
-    /// Set when the loop has exited: late commands (from handlers still
-    /// finishing) are dropped instead of signalling a closed eventfd.
-    var inboxClosed = false
+    /// Commands from other threads: the only state they touch.
+    struct Inbox {
+        var commands: [LoopCommand] = []
+        var signalled = false
+        /// Set when the loop has exited: late commands (from handlers still
+        /// finishing) are dropped instead of signalling a closed eventfd.
+        var closed = false
+    }
+    let inbox = Mutex(Inbox())
 
     // Loop-thread state.
     var connections: [Connection?] = []
@@ -63,11 +66,11 @@ final class EventLoop: ResponseSink, @unchecked Sendable {
     // MARK: Cross-thread entry
 
     func submit(_ command: LoopCommand) {
-        let needsWake = inboxLock.withLock { () -> Bool in
-            guard !inboxClosed else { return false }
-            inbox.append(command)
-            defer { inboxSignalled = true }
-            return !inboxSignalled
+        let needsWake = inbox.withLock { inbox -> Bool in
+            guard !inbox.closed else { return false }
+            inbox.commands.append(command)
+            defer { inbox.signalled = true }
+            return !inbox.signalled
         }
         if needsWake { _ = csys_eventfd_signal(wakeFD) }
     }
@@ -83,9 +86,9 @@ final class EventLoop: ResponseSink, @unchecked Sendable {
             tokens.deallocate()
             events.deallocate()
             if listenerFD >= 0 { close(listenerFD) }
-            inboxLock.withLock {
-                inboxClosed = true
-                inbox.removeAll()
+            inbox.withLock { inbox in
+                inbox.closed = true
+                inbox.commands.removeAll()
             }
             close(wakeFD)
             close(epollFD)
@@ -139,10 +142,10 @@ final class EventLoop: ResponseSink, @unchecked Sendable {
     }
 
     func drainInbox() {
-        let commands = inboxLock.withLock { () -> [LoopCommand] in
-            inboxSignalled = false
-            defer { inbox.removeAll(keepingCapacity: true) }
-            return inbox
+        let commands = inbox.withLock { inbox -> [LoopCommand] in
+            inbox.signalled = false
+            defer { inbox.commands.removeAll(keepingCapacity: true) }
+            return inbox.commands
         }
         for command in commands { perform(command) }
     }

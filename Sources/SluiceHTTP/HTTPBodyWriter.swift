@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The handler's side of one in-flight response. For streamed bodies it is
 /// the writer: each `write` becomes one chunk, handed to the connection's event
 /// loop at once (no coalescing delay), with flow control (see `highWaterBytes`). When the client goes away, the server
@@ -26,7 +28,7 @@ public final class HTTPBodyWriter: Sendable {
     static let highWaterBytes = 256 * 1024
     static let lowWaterBytes = 64 * 1024
 
-    let state = Locked(State())
+    let state = Mutex(State())
     let sink: any ResponseSink
     let connection: ConnectionID
 
@@ -143,11 +145,6 @@ public struct SSEWriter: Sendable {
     /// Sends one event. `data` may contain newlines; `event` and `id` must not.
     public func send(data: String, event: String? = nil, id: String? = nil) async throws(HTTPError) {
         try await bodyWriter.write(Self.encode(data: data, event: event, id: id))
-    }
-
-    /// Sends a comment line (ignored by clients; useful as a heartbeat).
-    public func sendComment(_ text: String) async throws(HTTPError) {
-        try await bodyWriter.write(Array(": \(Self.singleLine(text))\n\n".utf8))
     }
 
     static func encode(data: String, event: String?, id: String?) -> [UInt8] {

@@ -52,14 +52,6 @@ public struct HTTPRequestParser: Sendable {
         return false
     }
 
-    /// True while a message's head has been parsed but its body is incomplete.
-    public var isReadingBody: Bool {
-        switch state {
-        case .fixedBody, .chunkSizeLine, .chunkData, .chunkDataEnd, .trailers, .endOfMessage: true
-        case .head, .failed: false
-        }
-    }
-
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         compact()
         buffer.append(contentsOf: bytes)

@@ -1,6 +1,7 @@
 import CSluiceSystem
 import Foundation
 import Logging
+import Synchronization
 
 /// The HTTP/1.1 server: `eventLoopCount` epoll loops, each on its own thread
 /// with its own SO_REUSEPORT listener (the kernel spreads connections over
@@ -23,7 +24,7 @@ public final class HTTPServer: Sendable {
     let errorResponder: HTTPErrorResponder
     /// Failures no client sees: accept and epoll errors (label `sluice.http` by default).
     let logger: Logger
-    let state = Locked(State())
+    let state = Mutex(State())
 
     public init(configuration: HTTPServerConfiguration, router: HTTPRouter,
                 errorResponder: @escaping HTTPErrorResponder = HTTPServerConfiguration.plainTextErrorResponder,
@@ -122,11 +123,6 @@ public final class HTTPServer: Sendable {
         } onCancel: {
             shutdown(gracePeriod: gracePeriod)
         }
-    }
-
-    /// Open connections over all loops (for tests and metrics).
-    public var openConnectionCount: Int {
-        state.withLock { $0.loops.first?.context.counter.current ?? 0 }
     }
 
     func loopExited() {

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Identifies a connection across threads: fd numbers are reused after close,
 /// so a serial number tells a stale message from a live one.
 struct ConnectionID: Sendable, Hashable {
@@ -27,7 +29,7 @@ protocol ResponseSink: Sendable {
 
 /// Connections counted over every loop, for the `maxConnections` limit.
 final class ConnectionCounter: Sendable {
-    private let count = Locked(0)
+    private let count = Mutex(0)
     let limit: Int
 
     init(limit: Int) { self.limit = limit }
@@ -41,6 +43,4 @@ final class ConnectionCounter: Sendable {
     }
 
     func release() { count.withLock { $0 -= 1 } }
-
-    var current: Int { count.withLock { $0 } }
 }

@@ -212,7 +212,6 @@ public struct ContinuousBatchScheduler: Sendable {
     public var hasWork: Bool { !waiting.isEmpty || !running.isEmpty }
 
     /// Prompt plus generated tokens of a live sequence (the sampler needs them for penalties).
-    public func tokens(of sequence: SequenceID) -> [TokenID]? { sequences[sequence]?.tokens }
 
     public var metrics: SchedulerMetrics {
         SchedulerMetrics(

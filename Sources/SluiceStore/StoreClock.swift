@@ -1,4 +1,3 @@
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -6,7 +5,8 @@ import Darwin
 #endif
 
 /// Wall-clock time in microseconds since the Unix epoch. Injected everywhere
-/// the in-memory store needs time, so tests can drive it with `ManualStoreClock`.
+/// the in-memory store, the key cache and the limiters need time, so tests can drive it with
+/// `SluiceTesting.ManualClock`.
 /// (The Redis store uses Redis `TIME` inside its scripts, so replicas share one clock.)
 public protocol StoreClock: Sendable {
     func nowMicroseconds() -> Int64
@@ -22,28 +22,9 @@ public struct SystemStoreClock: StoreClock {
     }
 }
 
-/// A clock that only moves when told to: for deterministic tests.
-public final class ManualStoreClock: StoreClock {
-    private let now: Mutex<Int64>
-
-    public init(microseconds: Int64 = 1_800_000_000_000_000) {
-        now = Mutex(microseconds)
-    }
-
-    public func nowMicroseconds() -> Int64 { now.withLock { $0 } }
-
-    public func advance(by duration: Duration) {
-        now.withLock { $0 += duration.microseconds }
-    }
-
-    public func set(microseconds: Int64) {
-        now.withLock { $0 = microseconds }
-    }
-}
-
 extension Duration {
     /// Whole microseconds (truncated), the unit every limit computation uses.
-    var microseconds: Int64 {
+    public var microseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
     }

@@ -4,13 +4,13 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// Starts a real `redis-server` for tests: loopback only, a free port, no persistence
 /// (no RDB, no AOF, a private temp directory), and stops it on `stop()` or deinit.
 /// Failure tests can freeze it (SIGSTOP), thaw it (SIGCONT), kill it and start it again
 /// on the same port.
-public final class RedisServerLauncher: @unchecked Sendable {
-    // @unchecked: `pid` is only read and replaced under `lock`.
+public final class RedisServerLauncher: Sendable {
     public struct LaunchError: Error, CustomStringConvertible {
         public let description: String
     }
@@ -18,8 +18,7 @@ public final class RedisServerLauncher: @unchecked Sendable {
     public let port: Int
     public let executable: String
     private let directory: String
-    private let lock = NSLock()
-    private var pid: pid_t?
+    private let pid = Mutex<pid_t?>(nil)
 
     /// `SLUICE_REDIS_SERVER` overrides the binary; otherwise `redis-server` from PATH.
     /// - Parameter extraArguments: more `redis-server` options, e.g. `["--requirepass", "pw"]`.
@@ -56,7 +55,7 @@ public final class RedisServerLauncher: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    public var processID: Int32? { lock.withLock { pid } }
+    public var processID: Int32? { pid.withLock { $0 } }
 
     /// Freezes the server: connections stay open, nothing is answered (like a stuck host).
     public func pause() { signal(SIGSTOP) }
@@ -65,10 +64,9 @@ public final class RedisServerLauncher: @unchecked Sendable {
 
     /// SIGKILL and reap; the port is free for `restart()`.
     public func kill() {
-        let pid = lock.withLock { () -> pid_t? in
-            let current = self.pid
-            self.pid = nil
-            return current
+        let pid = self.pid.withLock { pid -> pid_t? in
+            defer { pid = nil }
+            return pid
         }
         guard let pid else { return }
         // Our own unreaped child: the pid cannot have been reused, so signalling it is safe.
@@ -99,13 +97,13 @@ public final class RedisServerLauncher: @unchecked Sendable {
             "--enable-debug-command", "yes",
         ] + extraArguments
         let child = try Self.spawn(arguments)
-        lock.withLock { self.pid = child }
+        pid.withLock { $0 = child }
         LaunchedServers.register(child)
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             var status: Int32 = 0
             if waitpid(child, &status, WNOHANG) == child {
-                lock.withLock { self.pid = nil }
+                pid.withLock { $0 = nil }
                 LaunchedServers.unregister(child)
                 throw LaunchError(description: "redis-server exited (status \(status)) on port \(port)")
             }
@@ -210,22 +208,21 @@ public final class RedisServerLauncher: @unchecked Sendable {
 /// Servers still running when the test process exits (a test that never reached its
 /// `stop()`) are killed by an atexit handler, so no redis-server outlives the tests.
 private enum LaunchedServers {
-    nonisolated(unsafe) private static var pids: Set<Int32> = []
-    private static let lock = NSLock()
+    private static let pids = Mutex<Set<Int32>>([])
     private static let installHandler: Void = {
         atexit {
-            LaunchedServers.lock.lock()
-            for pid in LaunchedServers.pids { kill(pid, SIGCONT); kill(pid, SIGKILL) }
-            LaunchedServers.lock.unlock()
+            LaunchedServers.pids.withLock { pids in
+                for pid in pids { kill(pid, SIGCONT); kill(pid, SIGKILL) }
+            }
         }
     }()
 
     static func register(_ pid: Int32) {
         _ = installHandler
-        lock.withLock { _ = pids.insert(pid) }
+        pids.withLock { _ = $0.insert(pid) }
     }
 
     static func unregister(_ pid: Int32) {
-        lock.withLock { _ = pids.remove(pid) }
+        pids.withLock { _ = $0.remove(pid) }
     }
 }

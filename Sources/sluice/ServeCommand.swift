@@ -7,8 +7,8 @@ import SluiceGateway
 /// The options are not declared here: they are the rows of `GatewayConfiguration.settings`, which
 /// parses them (`ServeArguments`), resolves flag > `SLUICE_*` env > JSON/YAML file > default through
 /// swift-configuration, and writes the help below. ArgumentParser only routes `serve` to this command.
-struct ServeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct ServeCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve the OpenAI-compatible API.",
         usage: "sluice serve --model <path> [--<option> <value> ...]",
@@ -19,7 +19,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp(visibility: .hidden))
     var arguments: [String] = []
 
-    func run() async throws {
+    public init() {}
+
+    public func run() async throws {
+        try await serve(extraRoutes: { _ in [] })
+    }
+
+    /// Serves until SIGINT/SIGTERM. `extraRoutes` adds routes built from the resolved
+    /// configuration (behind the same access control); only `sluice-test-server` passes any.
+    public func serve(extraRoutes: (GatewayConfiguration) -> [GatewayRoute]) async throws {
         let gateway: Gateway
         let port: Int
         let configuration: GatewayConfiguration
@@ -44,8 +52,8 @@ struct ServeCommand: AsyncParsableCommand {
             let metrics = GatewayMetrics()
             inference = try InferenceServer.start(configuration: configuration, metrics: metrics)
             gateway = try Gateway(configuration: configuration, logger: Logger(label: "sluice.access"),
-                                  created: Int(Date().timeIntervalSince1970), routes: inference.all, access: access,
-                                  metrics: metrics)
+                                  created: Int(Date().timeIntervalSince1970), routes: inference.all + extraRoutes(configuration),
+                                  access: access, metrics: metrics)
             port = try gateway.start()
         } catch {
             FileHandle.standardError.write(Data("sluice: error: \(error.message)\n".utf8))

@@ -1,8 +1,9 @@
 import ArgumentParser
 
-@main
-struct SluiceCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The `sluice` command tree. Its `main` runs in `Sources/SluiceMain`; this module is a library so
+/// that `sluice-test-server` can run the same `serve` with test-only routes added.
+public struct SluiceCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "OpenAI-compatible inference gateway.",
         version: "0.1.0",
@@ -14,4 +15,6 @@ struct SluiceCommand: AsyncParsableCommand {
             KeysCommand.self,
         ]
     )
+
+    public init() {}
 }

@@ -1,3 +1,4 @@
+import SluiceTesting
 import Testing
 @testable import SluiceAPI
 
@@ -32,8 +33,8 @@ import Testing
     }
 
     @Test func responseIDsHaveThePrefixAndAreDeterministicForASeed() {
-        var first = SeededGenerator(seed: 1)
-        var second = SeededGenerator(seed: 1)
+        var first = SplitMix64(seed: 1)
+        var second = SplitMix64(seed: 1)
         let id = ResponseIdentity.makeID(prefix: "chatcmpl-", using: &first)
         #expect(id.hasPrefix("chatcmpl-"))
         #expect(id.count == 9 + 24)

@@ -1,3 +1,4 @@
+import SluiceTesting
 import Testing
 @testable import SluiceAPI
 
@@ -107,7 +108,7 @@ import Testing
     }
 
     @Test func randomSplitsMatchTheWholeStringReference() {
-        var generator = SeededGenerator(seed: 7)
+        var generator = SplitMix64(seed: 7)
         let alphabet = Array("ab😀\n")
         let stops = ["ab😀", "\n\n", "bb"]
         for _ in 0..<300 {

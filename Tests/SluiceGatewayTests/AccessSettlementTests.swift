@@ -4,6 +4,7 @@ import Logging
 @testable import SluiceHTTP
 import SluiceStore
 import SluiceTesting
+import Synchronization
 import Testing
 @testable import SluiceGateway
 
@@ -113,7 +114,7 @@ import Testing
         let sink = ChunkCountingSink()
         let writer = HTTPBodyWriter(sink: sink, connection: ConnectionID(fd: 1, serial: 1))
         let task = Task { try? await producer(writer) }
-        #expect(await eventually(10) { sink.writes >= 4 })
+        #expect(await eventually(within: 10) { sink.writes >= 4 })
         writer.cancel()
         task.cancel()
         await task.value
@@ -139,7 +140,7 @@ import Testing
         let handler = harness.handler
         let request = harness.chat(stream: false)
         let task = Task { await respond(handler, request) }
-        #expect(await eventually(10) { harness.executor.plans.count >= 6 })
+        #expect(await eventually(within: 10) { harness.executor.plans.count >= 6 })
         task.cancel()  // what the event loop does when the client closes the connection
         _ = await task.value
         let usage = try #require(try await harness.usage())
@@ -172,15 +173,14 @@ func respond(_ handler: HTTPHandler, _ request: HTTPRequest) async -> HTTPRespon
 }
 
 /// Stands in for the event loop: counts the chunks a producer writes.
-final class ChunkCountingSink: ResponseSink, @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
+final class ChunkCountingSink: ResponseSink, Sendable {
+    private let count = Mutex(0)
 
-    var writes: Int { lock.withLock { count } }
+    var writes: Int { count.withLock { $0 } }
 
     func submit(_ command: LoopCommand) {
         if case .write(let writer, let bytes) = command {
-            lock.withLock { count += 1 }
+            count.withLock { $0 += 1 }
             writer.loopTook(bytes.count)
         }
     }

@@ -7,10 +7,7 @@ import Testing
 
 /// Captures log events in memory (for access log assertions).
 struct CapturingLogHandler: LogHandler {
-    final class Box: @unchecked Sendable {
-        let lock = NSLock()
-        var events: [(message: String, metadata: Logger.Metadata)] = []
-    }
+    typealias Box = Observed<[(message: String, metadata: Logger.Metadata)]>
 
     let box: Box
     var metadata: Logger.Metadata = [:]
@@ -22,44 +19,7 @@ struct CapturingLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        box.lock.withLock { box.events.append((event.message.description, event.metadata ?? [:])) }
-    }
-}
-
-/// A response as curl reports it with `-i`.
-struct CurlResponse: Sendable {
-    var status: Int
-    var headers: [String: String]
-    var body: String
-}
-
-/// curl, run off the cooperative pool so the server's handler tasks keep running.
-func curl(_ arguments: [String]) async throws -> CurlResponse {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-            process.arguments = ["-s", "-i", "--max-time", "5"] + arguments
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            do {
-                try process.run()
-                let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                let text = String(decoding: data, as: UTF8.self)
-                guard let split = text.range(of: "\r\n\r\n") else { throw CocoaError(.fileReadCorruptFile) }
-                let lines = text[..<split.lowerBound].components(separatedBy: "\r\n")
-                let status = Int(lines[0].split(separator: " ")[1]) ?? 0
-                var headers: [String: String] = [:]
-                for line in lines.dropFirst() {
-                    guard let colon = line.firstIndex(of: ":") else { continue }
-                    headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-                }
-                continuation.resume(returning: CurlResponse(status: status, headers: headers, body: String(text[split.upperBound...])))
-            } catch {
-                continuation.resume(throwing: error)
-            }
-        }.start()
+        box.update { $0.append((event.message.description, event.metadata ?? [:])) }
     }
 }
 
@@ -77,11 +37,12 @@ func curl(_ arguments: [String]) async throws -> CurlResponse {
         configuration.eventLoops = 2
         configuration.modelPath = try ModelFixture.requireDefaultModel()
         configure(&configuration)
-        let box = CapturingLogHandler.Box()
+        let box = CapturingLogHandler.Box([])
         let logger = Logger(label: "sluice.access") { _ in CapturingLogHandler(box: box) }
-        let counter = Locked(0)
+        let counter = Observed(0)
         let gateway = try Gateway(configuration: configuration, logger: logger,
-                                  requestIDs: RequestIDPolicy { "gen-\(counter.next())" }, created: 1_700_000_000)
+                                  requestIDs: RequestIDPolicy { "gen-\(counter.update { $0 += 1; return $0 })" },
+                                  created: 1_700_000_000)
         let port = try gateway.start()
         return Running(gateway: gateway, port: port, log: box)
     }
@@ -154,7 +115,7 @@ func curl(_ arguments: [String]) async throws -> CurlResponse {
         let running = try startGateway()
         _ = try await curl(["\(running.url)/health"])
         _ = try await curl(["\(running.url)/missing"])
-        let events = running.log.lock.withLock { running.log.events }
+        let events = running.log.current
         #expect(events.count == 2)
         #expect(events.map { $0.metadata["http.path"]?.description } == ["/health", "/missing"])
         #expect(events.map { $0.metadata["http.status"]?.description } == ["200", "404"])
@@ -162,22 +123,15 @@ func curl(_ arguments: [String]) async throws -> CurlResponse {
         await stop(running)
     }
 
+    /// `serve` opens the model in `InferenceServer.start` before the gateway exists, so that is
+    /// where an unreadable model must stop startup.
     @Test func refusesToStartWithoutAReadableModel() throws {
         var configuration = GatewayConfiguration()
         configuration.port = 0
         configuration.modelPath = "/nonexistent.gguf"
-        #expect(throws: GatewayError.self) { _ = try Gateway(configuration: configuration, logger: Logger(label: "t"), created: 0) }
+        let error = #expect(throws: GatewayError.self) { _ = try InferenceServer.start(configuration: configuration) }
+        #expect(error?.kind == .modelUnreadable)
     }
-}
-
-/// A tiny thread-safe counter for deterministic request ids.
-final class Locked: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Int
-
-    init(_ value: Int) { self.value = value }
-
-    func next() -> Int { lock.withLock { value += 1; return value } }
 }
 
 @Suite struct GatewayExtraRouteTests {

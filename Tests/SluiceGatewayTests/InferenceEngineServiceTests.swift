@@ -2,6 +2,7 @@ import Foundation
 import SluiceAPI
 import SluiceEngine
 import SluiceScheduler
+import SluiceTesting
 import Testing
 @testable import SluiceGateway
 

@@ -1,6 +1,7 @@
 import Foundation
 import SluiceHTTP
 import SluiceScheduler
+import SluiceTesting
 @testable import SluiceAPI
 import Testing
 @testable import SluiceGateway

@@ -17,60 +17,6 @@ enum InferenceFixture {
     static func served() throws -> ServedLanguageModel { try model.get() }
 }
 
-/// A deterministic stand-in for the forward pass: the next token depends only on the last fed
-/// token, following a script (`successor`); a token not in the script starts it; the script's
-/// last token is followed by EOS (or, when `endless`, by its first token again). Records every
-/// plan and checks its block tables cover the positions written.
-final class ScriptedExecutor: InferenceExecutor, @unchecked Sendable {
-    let vocabularySize: Int
-    let script: [Int]
-    private let successor: [Int: Int]
-    private let lock = NSLock()
-    private var _plans: [StepPlan] = []
-    var blockSize = 16
-    /// Seconds each step takes (cancellation and timeout tests need a stream still running).
-    var stepDelay: Double = 0
-    var failing = false
-
-    init(tokenizer: Tokenizer, script text: String, endless: Bool = false) {
-        vocabularySize = tokenizer.vocabularySize
-        script = tokenizer.encode(text, addSpecialTokens: false)
-        var next: [Int: Int] = [:]
-        for (index, token) in script.enumerated() {
-            if index + 1 < script.count {
-                next[token] = script[index + 1]
-            } else {
-                next[token] = endless ? script[0] : (tokenizer.eosTokenId ?? 0)
-            }
-        }
-        successor = next
-    }
-
-    var plans: [StepPlan] { lock.withLock { _plans } }
-
-    func execute(_ plan: StepPlan, withLogits body: (LogitRowsView) -> Void) throws(GatewayError) {
-        lock.withLock { _plans.append(plan) }
-        if stepDelay > 0 { Thread.sleep(forTimeInterval: stepDelay) }
-        if failing { throw GatewayError(.engineFailed, "scripted failure") }
-        var rows: [Float] = []
-        for entry in plan.sequences {
-            let needed = (entry.startPosition + entry.tokens.count + blockSize - 1) / blockSize
-            if entry.blockTable.count < needed { throw GatewayError(.engineFailed, "block table too short for \(entry.sequenceID)") }
-            guard entry.needsLogits, let last = entry.tokens.last else { continue }
-            var row = Array(repeating: Float(-10), count: vocabularySize)
-            let next = successor[Int(last)] ?? script[0]
-            row[next] = 10
-            // A runner-up, so logprobs have alternatives and sampling at temperature 1 is not certain.
-            row[(next + 1) % vocabularySize] = 8
-            rows += row
-        }
-        let width = vocabularySize
-        rows.withUnsafeBufferPointer { all in
-            body(LogitRowsView(count: all.count / width) { UnsafeBufferPointer(rebasing: all[$0 * width..<($0 + 1) * width]) })
-        }
-    }
-}
-
 /// Everything a stream delivered, in order.
 struct CollectedEvents {
     var events: [InferenceEvent] = []
@@ -124,16 +70,6 @@ func makeService(_ executor: ScriptedExecutor, model: ServedLanguageModel, confi
                                     samplingThreads: samplingThreads)
     if start { service.start() }
     return service
-}
-
-/// Polls `condition` up to `seconds` (the engine thread runs on its own).
-func eventually(_ seconds: Double = 5, _ condition: () -> Bool) async -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))
-    }
-    return condition()
 }
 
 /// Routes over a scripted engine, and the requests and bodies the route tests exchange with them.

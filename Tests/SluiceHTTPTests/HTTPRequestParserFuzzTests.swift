@@ -1,21 +1,10 @@
+import SluiceTesting
 import Testing
 @testable import SluiceHTTP
 
 /// Seeded random mutations of valid requests: the parser must never crash,
 /// and whatever it accepts must be self-consistent.
 @Suite struct HTTPRequestParserFuzzTests {
-    /// SplitMix64 (Steele et al. 2014): deterministic test randomness.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let seeds: [[UInt8]] = [
         makeRequest("GET /a?b=c HTTP/1.1", headers: ["Host: a", "Connection: keep-alive"]),
         makeRequest("POST /b HTTP/1.1", headers: ["Host: a", "Content-Length: 11"], body: "hello world"),
@@ -23,7 +12,7 @@ import Testing
     ].map { Array($0.utf8) }
 
     @Test func survivesRandomMutations() {
-        var random = SeededGenerator(state: 0x5EED)
+        var random = SplitMix64(seed: 0x5EED)
         let limits = HTTPParserLimits(maxHeaderSectionBytes: 512, maxHeaderCount: 8, maxBodyBytes: 64)
         var accepted = 0
         var rejected = 0

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SluiceTesting
 import Testing
 @testable import SluiceHTTP
 

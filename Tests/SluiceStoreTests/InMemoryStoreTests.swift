@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTesting
 import Synchronization
 import Testing
 @testable import SluiceStore
@@ -46,7 +47,7 @@ import Testing
     }
 
     @Test func cacheEvictsOldestEntriesBeyondItsBounds() async throws {
-        let clock = ManualStoreClock()
+        let clock = ManualClock()
         let cache = InMemoryResponseCache(maxEntries: 3, maxBytes: 1_000, clock: clock)
         for index in 0..<5 {
             try await cache.put(tenant: "t", key: [UInt8(index)], value: [1, 2, 3], ttl: .seconds(10))
@@ -60,7 +61,7 @@ import Testing
     }
 
     @Test func cacheEntriesExpireOnTheInjectedClock() async throws {
-        let clock = ManualStoreClock()
+        let clock = ManualClock()
         let cache = InMemoryResponseCache(clock: clock)
         try await cache.put(tenant: "t", key: [1], value: [42], ttl: .seconds(5))
         clock.advance(by: .milliseconds(4_999))
@@ -70,7 +71,7 @@ import Testing
     }
 
     @Test func cachedKeyStoreServesWithinTTLAndRefetchesAfter() async throws {
-        let clock = ManualStoreClock()
+        let clock = ManualClock()
         let base = try InMemoryKeyStore(issuer: try makeIssuer(), dataDirectory: nil, clock: clock)
         let cached = CachedKeyStore(base: base, hasher: try SecretHasher(pepper: testPepper), ttl: .seconds(30),
                                     clock: clock)

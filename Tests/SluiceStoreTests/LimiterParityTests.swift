@@ -7,23 +7,11 @@ import Testing
 /// sequence of admissions, settles, releases and clock jumps is replayed against the
 /// in-memory limiter and the Redis limiter (fed the same clock), and every answer compared.
 @Suite struct LimiterParityTests {
-    /// A small deterministic generator (SplitMix64), so a failure replays exactly.
-    struct SplitMix64 {
-        var state: UInt64
-        mutating func next(_ bound: Int) -> Int {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int((z ^ (z >> 31)) % UInt64(bound))
-        }
-    }
-
     @Test(arguments: [UInt64(1), 2, 3])
     func luaScriptAndSwiftPlannerDecideIdentically(seed: UInt64) async throws {
         let redis = try await RedisServerLauncher.start()
         defer { redis.stop() }
-        let clock = ManualStoreClock(microseconds: 1_796_083_100_000_000)  // 90 s before a UTC midnight
+        let clock = ManualClock(microseconds: 1_796_083_100_000_000)  // 90 s before a UTC midnight
         let memory = InMemoryRateLimiter(clock: clock)
         let store = try RedisStore(configuration: StoreHarness.configuration(port: redis.port), pepper: testPepper,
                                    limitClock: clock)
@@ -35,7 +23,7 @@ import Testing
             RateLimits(maxConcurrentRequests: 2, tokenBudget: TokenBudget(tokens: 1_500, period: .month)),
             RateLimits(maxConcurrentRequests: 1),
         ]
-        var random = SplitMix64(state: seed)
+        var random = SplitMix64(seed: seed)
         var outstanding: [Reservation] = []
         var seen: Set<String> = []
         for step in 0..<300 {
@@ -92,7 +80,7 @@ import Testing
     func cacheHitScriptAndComposedStepsAgree(seed: UInt64) async throws {
         let redis = try await RedisServerLauncher.start()
         defer { redis.stop() }
-        let clock = ManualStoreClock(microseconds: 1_796_083_100_000_000)
+        let clock = ManualClock(microseconds: 1_796_083_100_000_000)
         let memoryLimiter = InMemoryRateLimiter(clock: clock)
         let memoryUsage = InMemoryUsageStore()
         let memoryCache = InMemoryResponseCache(clock: clock)
@@ -108,7 +96,7 @@ import Testing
             .unlimited,
         ]
         let day = Date(timeIntervalSince1970: 1_796_083_100)
-        var random = SplitMix64(state: seed)
+        var random = SplitMix64(seed: seed)
         var outstanding: [Reservation] = []
         var seen: Set<String> = []
         for step in 0..<300 {
@@ -160,4 +148,9 @@ import Testing
         #expect(seen.isSuperset(of: ["miss", "served", "servedUnlimited", "rateLimited", "quotaExceeded", "concurrency"]),
                 "only \(seen.sorted())")
     }
+}
+
+private extension SplitMix64 {
+    /// A value in 0..<bound (a small deterministic generator, so a failure replays exactly).
+    mutating func next(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTesting
 import Testing
 @testable import SluiceStore
 
@@ -188,11 +189,13 @@ import Testing
         defer { harness.close() }
         let limiter = harness.services.limiter
         let limits = RateLimits(maxConcurrentRequests: 1)
-        // "a" is never released: its gateway died. (Durations leave room for a loaded CI machine.)
+        // "a" is never released: its gateway died.
         let a = try await limiter.admit(makeAdmission(keyID: "k", "a", limits: limits, lease: .milliseconds(1_500)))
         #expect(a.reservation != nil)
         #expect(try await limiter.admit(makeAdmission(keyID: "k", "b", limits: limits)).rejectionReason == .concurrency)
-        try await Task.sleep(for: .milliseconds(1_700))
+        harness.clock.advance(by: .milliseconds(1_499))
+        #expect(try await limiter.admit(makeAdmission(keyID: "k", "b2", limits: limits)).rejectionReason == .concurrency)
+        harness.clock.advance(by: .milliseconds(2))
         let c = try await limiter.admit(makeAdmission(keyID: "k", "c", limits: limits))
         #expect(c.reservation != nil)
         // Released explicitly, the slot frees at once.
@@ -208,10 +211,13 @@ import Testing
         let limits = RateLimits(maxConcurrentRequests: 1)
         let a = try #require(try await limiter.admit(makeAdmission(keyID: "k", "a", limits: limits,
                                                                    lease: .milliseconds(1_500))).reservation)
-        try await Task.sleep(for: .milliseconds(1_000))
+        harness.clock.advance(by: .milliseconds(1_000))
         try await limiter.renewLease(a)
-        try await Task.sleep(for: .milliseconds(1_000))
+        harness.clock.advance(by: .milliseconds(1_000))
         #expect(try await limiter.admit(makeAdmission(keyID: "k", "b", limits: limits)).rejectionReason == .concurrency)
+        // The renewal pushed the lease out by its full duration, no further.
+        harness.clock.advance(by: .milliseconds(501))
+        #expect(try await limiter.admit(makeAdmission(keyID: "k", "c", limits: limits)).reservation != nil)
     }
 
     @Test(arguments: Backend.allCases)
@@ -227,7 +233,7 @@ import Testing
         // Framing: ("tenantA", "x…") never meets ("tenant", "Ax…").
         #expect(try await cache.get(tenant: "tenant", key: Array("A".utf8) + request) == nil)
         #expect(try await cache.get(tenant: "tenantA", key: request + [32]) == nil)
-        try await Task.sleep(for: .milliseconds(1_700))
+        try await harness.letCacheEntriesExpire(after: .milliseconds(1_500))
         #expect(try await cache.get(tenant: "tenantA", key: request) == nil)
     }
 

@@ -15,19 +15,26 @@ final class StoreHarness: Sendable {
     let services: StoreServices
     let redis: RedisServerLauncher?
     let redisStore: RedisStore?
+    /// Time of the in-memory store and of both backends' limiters (Redis's limit scripts take the
+    /// time as an argument then, instead of Redis `TIME`). Redis's own key TTLs (the response
+    /// cache) still run on real time: see `letCacheEntriesExpire(after:)`.
+    let clock = ManualClock()
+    let backend: Backend
 
     static let testTimeouts = RedisConfiguration(connectTimeout: .milliseconds(200),
                                                  commandTimeout: .milliseconds(200), poolSize: 3)
 
     init(_ backend: Backend) async throws {
+        self.backend = backend
         switch backend {
         case .memory:
-            services = try InMemoryStore.open(pepper: testPepper, dataDirectory: nil)
+            services = try InMemoryStore.open(pepper: testPepper, dataDirectory: nil, clock: clock)
             redis = nil
             redisStore = nil
         case .redis:
             let server = try await RedisServerLauncher.start()
-            let store = try RedisStore(configuration: Self.configuration(port: server.port), pepper: testPepper)
+            let store = try RedisStore(configuration: Self.configuration(port: server.port), pepper: testPepper,
+                                       limitClock: clock)
             redis = server
             redisStore = store
             services = store.services
@@ -39,6 +46,13 @@ final class StoreHarness: Sendable {
         configuration.port = port
         configuration.keyPrefix = prefix
         return configuration
+    }
+
+    /// Moves time past `ttl` for the response cache: the manual clock in memory; on Redis, whose
+    /// own PX expiry is the TTL, real time must pass as well.
+    func letCacheEntriesExpire(after ttl: Duration) async throws {
+        clock.advance(by: ttl + .milliseconds(1))
+        if backend == .redis { try await Task.sleep(for: ttl + .milliseconds(200)) }
     }
 
     func close() {

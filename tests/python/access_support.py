@@ -2,9 +2,11 @@
 create keys through the admin API, hold requests open."""
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 
+import pytest
 import requests
 
 from conftest import start_sluice
@@ -66,8 +68,16 @@ class Gateway:
         self.server.stop(sig)
 
 
+def sluice_test_server(sluice_bin: str) -> str:
+    """`sluice-test-server`: `sluice serve` plus POST /v1/_test/hold, which the release binary does not
+    have. SLUICE_TEST_SERVER, else the one `make test` builds next to SLUICE_BIN."""
+    path = os.environ.get("SLUICE_TEST_SERVER") or os.path.join(os.path.dirname(sluice_bin), "sluice-test-server")
+    if not os.path.exists(path):
+        pytest.fail(f"sluice-test-server not found at {path!r}; run the suite through `make test`")
+    return path
+
+
 def start_gateway(sluice_bin: str, model_path: str, store: Store, *extra: str, env=None) -> Gateway:
-    args = ["--model", model_path, "--admin-key", ADMIN_KEY, "--test-routes", "true", "--access-log", "false",
-            *store.args, *extra]
-    server = start_sluice(sluice_bin, args, env=env)
+    args = ["--model", model_path, "--admin-key", ADMIN_KEY, "--access-log", "false", *store.args, *extra]
+    server = start_sluice(sluice_test_server(sluice_bin), args, env=env)
     return Gateway(server=server, url=server.base_url, extra=list(extra))

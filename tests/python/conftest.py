@@ -1,7 +1,8 @@
 """Shared fixtures for the live test suite: the real `sluice` binary, the real
 model, real sockets, and (for store tests) a real redis-server on a free port.
 
-Paths come from the environment that `make test` sets (SLUICE_BIN, SLUICE_MODEL);
+Paths come from the environment that `make test` sets (SLUICE_BIN, SLUICE_MODEL, and
+SLUICE_TEST_SERVER for the access tests: see access_support.py);
 a missing binary or model fails the suite instead of skipping it."""
 from __future__ import annotations
 

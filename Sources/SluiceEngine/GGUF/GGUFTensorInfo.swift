@@ -12,5 +12,4 @@ public struct GGUFTensorInfo: Sendable, Equatable {
     public let byteCount: Int
 
     public var typeID: UInt32 { type.id }
-    public var elementCount: Int { shape.reduce(1, *) }
 }

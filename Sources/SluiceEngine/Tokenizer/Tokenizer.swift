@@ -125,8 +125,6 @@ public final class Tokenizer: Sendable {
     /// The vocabulary string of a token (byte-level form, e.g. "Ġworld"), nil when out of range.
     public func tokenText(_ id: Int) -> String? { tokens.indices.contains(id) ? tokens[id] : nil }
 
-    public func tokenId(_ text: String) -> Int? { tokenIds[text] }
-
     /// Whether a token is a control token (rendered only when asked for).
     public func isControl(_ id: Int) -> Bool {
         guard tokenTypes.indices.contains(id) else { return false }

@@ -26,8 +26,6 @@ public struct AccessConfiguration: Sendable, Hashable {
     public var leaseSeconds = 30.0
     /// Serve without an admin key on a non-loopback address (everyone is admin).
     public var allowOpen = false
-    /// Adds `POST /v1/_test/hold` (an admitted request that holds its lease): live tests only.
-    public var testRoutes = false
 
     public init() {}
 
@@ -140,7 +138,6 @@ extension GatewayConfiguration {
         .seconds("lease-seconds", "Seconds after which the concurrency slot of a crashed gateway frees itself.",
                  default: .value("30")) { $0.access.leaseSeconds = $1 },
         .boolean("allow-open", "Serve without an admin key on a non-loopback address.", default: false) { $0.access.allowOpen = $1 },
-        .boolean("test-routes", "Add POST /v1/_test/hold for live tests.", default: false, hidden: true) { $0.access.testRoutes = $1 },
     ]
 
     /// Start-up checks that span several settings.

@@ -51,13 +51,6 @@ public struct AccessContext: Sendable {
     public func admit(promptTokens: Int, maxTokens: Int) async throws(APIError) -> AdmissionTicket {
         try await control.admit(self, promptTokens: promptTokens, maxTokens: maxTokens)
     }
-
-    /// Admits and settles at once a request served without waiting (a cache hit), charging these
-    /// counts: the same limits, headers and usage as `admit` then `settle`, in fewer store calls.
-    /// - Throws: as `admit`.
-    public func admitServed(model: String, promptTokens: Int, completionTokens: Int) async throws(APIError) {
-        try await control.admitServed(self, model: model, promptTokens: promptTokens, completionTokens: completionTokens)
-    }
 }
 
 /// Per-request mutable state shared by the middleware and the handler: the last limit status
@@ -93,13 +86,6 @@ extension AccessContext {
     public var cacheTTL: Duration? {
         let seconds = control.configuration.cacheTTLSeconds
         return seconds > 0 ? .milliseconds(Int64(seconds * 1000)) : nil
-    }
-
-    /// A cached answer for `canonicalKey` (from `CanonicalRequestKey`) under this caller's tenant;
-    /// nil on a miss, a decode failure or an unreachable store (the cache fails open).
-    public func cachedResponse(canonicalKey: [UInt8]) async -> CachedResponse? {
-        guard let bytes = try? await control.services.cache.get(tenant: tenant, key: canonicalKey) else { return nil }
-        return CachedResponse.decode(bytes)
     }
 
     /// A cached answer for `canonicalKey`, served in one store step: looked up and, when present,

@@ -160,39 +160,6 @@ public final class AccessControl: Sendable {
         }
     }
 
-    /// A request answered at once with a known cost (a cache hit): admitted and settled in one
-    /// store call (`RateLimiter.admitAndSettle`, one Redis round trip), then its usage recorded.
-    /// Same limits, headers and usage as `admit` followed by an immediate settle.
-    func admitServed(_ context: AccessContext, model: String, promptTokens: Int, completionTokens: Int) async throws(APIError) {
-        try context.authorize(model: model)
-        let prompt = max(0, promptTokens)
-        let completion = max(0, completionTokens)
-        guard let key = context.key else { return }
-        if key.limits != .unlimited {
-            let request = AdmissionRequest(keyID: key.id, limits: key.limits, requestID: reservationIDs.id(for: nil),
-                                           reservedTokens: prompt + completion, leaseDuration: leaseDuration)
-            let decision: AdmissionDecision
-            do {
-                decision = try await services.limiter.admitAndSettle(request)
-            } catch {
-                throw APIError(error, what: "rate limits cannot be checked")
-            }
-            switch decision {
-            case .allowed(let admission):
-                context.state.note(admission.status)
-            case .rejected(let rejection):
-                context.state.note(rejection.status)
-                throw APIError(rejection, reserved: prompt + completion, limits: key.limits)
-            }
-        }
-        do {
-            try await services.usage.record(keyID: key.id, at: Date(), requests: 1, promptTokens: prompt,
-                                            completionTokens: completion)
-        } catch {
-            logger.warning("usage not recorded", metadata: ["key.id": .string(key.id), "error": .string(error.message)])
-        }
-    }
-
     /// See `AccessContext.serveCachedResponse(canonicalKey:)`. A hit costs one request and no tokens.
     func serveCached(_ context: AccessContext, canonicalKey: [UInt8]) async throws(APIError) -> CachedResponse? {
         let key = context.key
@@ -296,9 +263,8 @@ struct AdminKey: Sendable {
 }
 
 extension AccessControl {
-    /// The routes access control adds: the admin API, and the test route when enabled.
-    public func routes(modelID: String) -> [GatewayRoute] {
+    /// The routes access control adds: the admin API.
+    public func routes() -> [GatewayRoute] {
         AdminRoutes(control: self, now: { Date() }).all
-            + (configuration.testRoutes ? AccessTestRoutes.all(modelID: modelID) : [])
     }
 }

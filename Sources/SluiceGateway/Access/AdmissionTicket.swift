@@ -66,12 +66,6 @@ public final class AdmissionTicket: Sendable {
         await finish(prompt: promptTokens, completion: reservedTokens - promptTokens)
     }
 
-    /// Pushes the lease out now (renewal also runs by itself).
-    public func renewLease() async {
-        guard let reservation, !isSettled else { return }
-        try? await services.limiter.renewLease(reservation)
-    }
-
     private func finish(prompt: Int, completion: Int) async {
         let first = settled.withLock { done in
             defer { done = true }

@@ -3,6 +3,7 @@ import Logging
 import SluiceAPI
 import SluiceEngine
 import SluiceScheduler
+import SluiceSync
 
 /// The engine service: one dedicated thread (never the I/O loop, never Swift's cooperative pool)
 /// runs `schedule → execute → sample → update` for as long as there is work, and parks on a
@@ -39,7 +40,7 @@ public final class EngineService: InferenceBackend, @unchecked Sendable {
     let logger: Logger
 
     // Guarded by `signal`'s lock.
-    private let signal = EngineSignal()
+    private let signal = ConditionLock()
     private var scheduler: ContinuousBatchScheduler
     private var jobs: [UInt64: JobRuntime] = [:]
     private var jobOfRequest: [RequestID: JobRuntime] = [:]

@@ -22,6 +22,8 @@ public struct InferenceConfiguration: Sendable, Hashable {
     /// Seconds a request may run before it is cancelled with an error; nil: no limit.
     public var requestTimeoutSeconds: Double?
     public var prefixCaching = true
+    /// Whose prompts may reuse each other's prefix-cache blocks (`--prefix-cache-scope`).
+    public var prefixCacheScope: PrefixCacheScope = .shared
     /// Threads that sample a step's logit rows in parallel (1: on the engine thread alone).
     public var samplingThreads = 1
     /// Weights as stored in the file (repacked, 8-bit activations) or dequantized to f32 at load.
@@ -65,6 +67,10 @@ extension GatewayConfiguration {
         .seconds("request-timeout", "Seconds a generation may run before it is cancelled with an error.",
                  default: .described("no limit")) { $0.inference.requestTimeoutSeconds = $1 },
         .boolean("prefix-caching", "Reuse KV blocks of identical prompt prefixes.", default: true) { $0.inference.prefixCaching = $1 },
+        .choice("prefix-cache-scope", PrefixCacheScope.allCases.map { $0.rawValue },
+                "Who may reuse whose cached prompt prefixes: shared (every caller: a common system prompt is computed once) "
+                    + "or tenant (only requests of the same API key).",
+                default: PrefixCacheScope.shared.rawValue) { $0.inference.prefixCacheScope = PrefixCacheScope(rawValue: $1) ?? .shared },
         .integer("sampling-threads", 1...8, "Threads that sample a step's logit rows in parallel (1: the engine thread).",
                  default: .value("1")) { $0.inference.samplingThreads = $1 },
         .choice("weights", ["stored", "f32"], "Weights in memory: stored (the file's quantization, repacked) or f32 (dequantized at load).",

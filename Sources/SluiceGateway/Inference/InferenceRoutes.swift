@@ -11,13 +11,13 @@ public struct InferenceRoutes: Sendable {
     public let pipeline: InferencePipeline
 
     public init(model: ServedLanguageModel, service: EngineService, resolveModel: (@Sendable (String) -> String?)? = nil,
-                requestTimeoutSeconds: Double? = nil, sseKeepAliveSeconds: Double = 15, tenantScopedPrefixCache: Bool = false,
+                requestTimeoutSeconds: Double? = nil, sseKeepAliveSeconds: Double = 15, prefixCacheScope: PrefixCacheScope = .shared,
                 unixTime: @escaping @Sendable () -> Int = { Int(Date().timeIntervalSince1970) }) {
         self.model = model
         self.service = service
         pipeline = InferencePipeline(model: model, backend: service, resolveModel: resolveModel,
                                      requestTimeoutSeconds: requestTimeoutSeconds, sseKeepAliveSeconds: sseKeepAliveSeconds,
-                                     tenantScopedPrefixCache: tenantScopedPrefixCache, unixTime: unixTime)
+                                     prefixCacheScope: prefixCacheScope, unixTime: unixTime)
     }
 
     /// Every route, to pass to `Gateway(routes:)`.

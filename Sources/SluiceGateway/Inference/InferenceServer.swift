@@ -54,6 +54,7 @@ public enum InferenceServer {
         return InferenceRoutes(model: engine.model, service: engine.service,
                                resolveModel: { configuration.resolveModel($0) },
                                requestTimeoutSeconds: configuration.inference.requestTimeoutSeconds,
-                               sseKeepAliveSeconds: configuration.sseKeepAliveSeconds)
+                               sseKeepAliveSeconds: configuration.sseKeepAliveSeconds,
+                               prefixCacheScope: configuration.inference.prefixCacheScope)
     }
 }

@@ -20,15 +20,15 @@ public struct InferencePipeline: Sendable {
     let requestTimeoutSeconds: Double?
     /// Quiet streams send a `: keep-alive` comment this often.
     let keepAlive: Duration
-    /// Prefix-cache blocks are shared only within one tenant (`--prefix-cache-scope tenant`).
-    let tenantScopedPrefixCache: Bool
+    /// Who may reuse whose prefix-cache blocks (`--prefix-cache-scope`).
+    let prefixCacheScope: PrefixCacheScope
     /// Unix seconds for `created` (injected for tests).
     let unixTime: @Sendable () -> Int
     static let systemFingerprint = "fp_sluice"
 
     public init(model: ServedLanguageModel, backend: any InferenceBackend,
                 resolveModel: (@Sendable (String) -> String?)? = nil, requestTimeoutSeconds: Double? = nil,
-                sseKeepAliveSeconds: Double = 15, tenantScopedPrefixCache: Bool = false,
+                sseKeepAliveSeconds: Double = 15, prefixCacheScope: PrefixCacheScope = .shared,
                 unixTime: @escaping @Sendable () -> Int = { Int(Date().timeIntervalSince1970) }) {
         self.model = model
         self.backend = backend
@@ -36,7 +36,7 @@ public struct InferencePipeline: Sendable {
         self.resolveModel = resolveModel ?? { $0 == servedID ? servedID : nil }
         self.requestTimeoutSeconds = requestTimeoutSeconds
         self.keepAlive = .milliseconds(Int(sseKeepAliveSeconds * 1000))
-        self.tenantScopedPrefixCache = tenantScopedPrefixCache
+        self.prefixCacheScope = prefixCacheScope
         self.unixTime = unixTime
     }
 
@@ -74,7 +74,7 @@ public struct InferencePipeline: Sendable {
         do throws(APIError) {
             job = try Adapter.job(for: wire, model: model)
             job.timeoutSeconds = requestTimeoutSeconds
-            if tenantScopedPrefixCache { job.cacheSalt = access?.tenant }
+            job.cacheSalt = prefixCacheScope.cacheSalt(tenant: access?.tenant)
             // Reserved: every prompt once, every choice of every prompt at its maximum.
             ticket = try await access?.admit(promptTokens: job.promptTokenCount, maxTokens: job.maxCompletionTokens)
         } catch {

@@ -75,9 +75,6 @@ public final class CachedKeyStore: KeyStore {
         return created
     }
 
-    /// Drops every cached record (e.g. on an admin broadcast).
-    public func invalidateAll() { entries.withLock { $0.removeAll() } }
-
     private func cachedRecord(id: String) async throws(StoreError) -> APIKeyRecord? {
         let now = clock.nowMicroseconds()
         if let entry = entries.withLock({ $0[id] }), now - entry.fetchedAt < ttlMicros {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SluiceSync
 
 /// A fixed set of threads, each owning one `RedisConnection`, fed from one queue.
 /// The threads stop when `shutdown()` is called or when the last user of the pool
@@ -65,7 +66,8 @@ final class RedisPoolCore: @unchecked Sendable {
     private let scripts: [RedisScript]
     private let logger: Logger
     private let health = RedisHealth()
-    private let condition = NSCondition()
+    /// Guards the queue and counters below; idle pool threads park on it.
+    private let condition = ConditionLock()
     private var queue: [Job] = []
     private var head = 0
     private var isShutDown = false
@@ -133,7 +135,7 @@ final class RedisPoolCore: @unchecked Sendable {
         let pending = queue[head...]
         queue = []
         head = 0
-        condition.broadcast()
+        condition.signal()
         condition.unlock()
         for job in pending { job.abandon(StoreError(.unavailable, "the Redis store was shut down")) }
     }
@@ -155,7 +157,7 @@ final class RedisPoolCore: @unchecked Sendable {
         queue.append(job)
         // A script call queued while the batches in flight are at the maximum is picked up when
         // one of them ends (see `run`); waking a thread now would only find it must wait.
-        if case .exclusive = job.work { condition.signal() } else if scriptBatchesInFlight < Self.maxScriptBatchesInFlight { condition.signal() }
+        if case .exclusive = job.work { condition.signalOne() } else if scriptBatchesInFlight < Self.maxScriptBatchesInFlight { condition.signalOne() }
         condition.unlock()
     }
 
@@ -165,7 +167,7 @@ final class RedisPoolCore: @unchecked Sendable {
         let connection = RedisConnection(configuration: configuration, scripts: scripts, health: health, logger: logger)
         condition.lock()
         startedThreads += 1
-        condition.broadcast()
+        condition.signal()
         condition.unlock()
         while let jobs = nextJobs() {
             run(jobs, on: connection)
@@ -214,7 +216,7 @@ final class RedisPoolCore: @unchecked Sendable {
     private func scriptBatchEnded() {
         condition.lock()
         scriptBatchesInFlight -= 1
-        if head < queue.count { condition.signal() }
+        if head < queue.count { condition.signalOne() }
         condition.unlock()
     }
 
@@ -248,7 +250,7 @@ final class RedisPoolCore: @unchecked Sendable {
             head = 0
         }
         // Work left that another thread may take now (e.g. a `run` job behind the batch).
-        if headIsRunnable { condition.signal() }
+        if headIsRunnable { condition.signalOne() }
         return jobs
     }
 }

@@ -15,7 +15,7 @@ public final class RedisStore: Sendable {
     /// - Parameters:
     ///   - clock: time for key records (created, expiry checks).
     ///   - limitClock: nil (production) makes the limit scripts use Redis `TIME`, one clock for
-    ///     all replicas; tests pass a `ManualStoreClock` to drive limits deterministically.
+    ///     all replicas; tests pass a `ManualClock` (SluiceTesting) to drive limits deterministically.
     ///   - logger: connection failures and reconnects of the pool's connections.
     public init(configuration: RedisConfiguration, pepper: [UInt8], clock: any StoreClock = SystemStoreClock(),
                 limitClock: (any StoreClock)? = nil,

@@ -1,15 +1,16 @@
-import Foundation
 import SluiceAPI
+import SluiceGateway
 import SluiceHTTP
 
-/// Routes for live tests of admission (enabled only by `--test-routes true`): the engine's
-/// routes are not needed to exercise leases, limits and settlement.
+/// Routes for live tests of admission, served only by `sluice-test-server` (a separate target, so
+/// the release `sluice` cannot contain them): the engine's routes are not needed to exercise
+/// leases, limits and settlement.
 ///
 /// `POST /v1/_test/hold` body `{"model", "prompt_tokens", "max_tokens", "hold_ms", "actual_tokens"}`:
 /// admits like an inference route, then streams one SSE comment every 100 ms for `hold_ms`
 /// (so the connection is visibly in flight) settles with `actual_tokens`, then writes `data: {"done":true}`.
-enum AccessTestRoutes {
-    static func all(modelID: String) -> [GatewayRoute] {
+public enum AccessTestRoutes {
+    public static func all(modelID: String) -> [GatewayRoute] {
         [GatewayRoute(.post, "/v1/_test/hold", .async { request in await hold(request, defaultModel: modelID) })]
     }
 

@@ -1,2 +1,0 @@
-// SluiceUpstream: client for remote OpenAI-compatible backends over libcurl.
-import CCurl
