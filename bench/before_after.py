@@ -2,7 +2,7 @@
 HTTP (wrk on /health and /v1/models) and serving (closed-loop streaming chat, as
 bench/serving.py). Each round runs every case on the old binary, then on the new one, so
 both see the same machine state; the report gives per-round numbers, medians and the ratio.
-Writes bench/results/before_after.md (and .json with the raw samples).
+Writes bench/results/before_after.md (and .json with the raw samples; OUT=name for another name).
 
 Usage: SLUICE_BIN=new SLUICE_BIN_BEFORE=old [ROUNDS=3] [DURATION=15] [CLIENTS=8,32]
        [HTTP_DURATION=8s] [LABEL=...] python bench/before_after.py
@@ -44,7 +44,8 @@ def one_binary(binary: str, model: str, levels: list[int], duration: float, http
         import httpx
         model_id = httpx.get(url + "/v1/models").json()["data"][0]["id"]
         sample = {"health_rps": wrk(url + "/health", http_duration), "models_rps": wrk(url + "/v1/models", http_duration)}
-        asyncio.run(run_level(url, model_id, 1, 3))  # warm-up
+        if levels:
+            asyncio.run(run_level(url, model_id, 1, 3))  # warm-up
         for clients in levels:
             result = asyncio.run(run_level(url, model_id, clients, duration))
             sample[f"tok_s_{clients}"] = result["tokens_per_s"]
@@ -64,7 +65,8 @@ def main() -> None:
     rounds = int(os.environ.get("ROUNDS", "3"))
     duration = float(os.environ.get("DURATION", "15"))
     http_duration = os.environ.get("HTTP_DURATION", "8s")
-    levels = [int(c) for c in os.environ.get("CLIENTS", "8,32").split(",")]
+    # CLIENTS= (empty) measures HTTP only.
+    levels = [int(c) for c in os.environ.get("CLIENTS", "8,32").split(",") if c.strip()]
     label = os.environ.get("LABEL", "before → after")
     load_start = os.getloadavg()[0]
     samples: dict[str, list[dict]] = {"before": [], "after": []}
@@ -97,9 +99,10 @@ def main() -> None:
     errors = sum(s.get(f"errors_{c}", 0) for name in samples for s in samples[name] for c in levels)
     lines += ["", f"Request errors over all serving runs: {errors}.", ""]
     out_dir = os.path.join(ROOT, "bench", "results")
-    with open(os.path.join(out_dir, "before_after.md"), "w") as f:
+    name = os.environ.get("OUT", "before_after")
+    with open(os.path.join(out_dir, f"{name}.md"), "w") as f:
         f.write("\n".join(lines))
-    with open(os.path.join(out_dir, "before_after.json"), "w") as f:
+    with open(os.path.join(out_dir, f"{name}.json"), "w") as f:
         json.dump({"label": label, "samples": samples}, f, indent=1)
     print("\n".join(lines))
 

@@ -15,6 +15,7 @@ struct RequestMiddleware: Sendable {
 
     /// - Parameter route: the pattern the handler is registered under (the metrics' `route` label).
     func wrap(_ handler: HTTPHandler, route: String) -> HTTPHandler {
+        let route = metrics.series(route: route)
         switch handler {
         case .sync(let body):
             return .sync { request in
@@ -38,7 +39,7 @@ struct RequestMiddleware: Sendable {
         let start = now()
         let id = requestIDs.id(for: head)
         var response = APIError(error).response()
-        return finish(&response, head, id, start, route: HTTPMetrics.unmatchedRoute)
+        return finish(&response, head, id, start, route: metrics.unmatched)
     }
 
     /// Gives the handler the request id it will answer with, as the
@@ -57,7 +58,7 @@ struct RequestMiddleware: Sendable {
     }
 
     func finish(_ response: inout HTTPResponse, _ head: HTTPRequestHead?, _ id: String, _ start: HTTPInstant,
-                route: String) -> HTTPResponse {
+                route: RouteSeries) -> HTTPResponse {
         if response.headers.contains(RequestIDPolicy.headerName) {
             response.headers.replaceOrAdd(RequestIDPolicy.headerName, id)
         } else {
@@ -80,9 +81,9 @@ struct RequestMiddleware: Sendable {
 
     /// The request is answered: count it, time it, log it.
     func completed(_ head: HTTPRequestHead?, _ id: String, _ status: HTTPStatus, bytes: Int?, start: HTTPInstant,
-                   streamed: Bool, route: String) {
+                   streamed: Bool, route: RouteSeries) {
         let nanoseconds = now().nanoseconds(since: start)
-        metrics.observe(route: route, status: status.code, seconds: Double(nanoseconds) / 1e9)
+        route.observe(status: status.code, seconds: Double(nanoseconds) / 1e9)
         guard let accessLogger else { return }
         log(accessLogger, head, id, status, bytes: bytes, nanoseconds: nanoseconds, streamed: streamed)
     }
