@@ -61,14 +61,21 @@ enum UnsupportedParameters {
         UnsupportedParameter("suffix", "insertion (text after the completion) is not implemented", isDefault: { $0 == .string("") }),
     ]
 
-    /// Throws the 400 for the first defined-but-unimplemented field with a non-default value.
-    /// Null counts as absent (SDKs send explicit nulls for unset options).
+    static let chatByName = Dictionary(uniqueKeysWithValues: chat.enumerated().map { ($1.name, $0) })
+    static let completionsByName = Dictionary(uniqueKeysWithValues: completions.enumerated().map { ($1.name, $0) })
+
+    /// Throws the 400 for a defined-but-unimplemented field with a non-default value (the first in
+    /// table order when there are several, so the answer does not depend on hashing). Null counts
+    /// as absent (SDKs send explicit nulls for unset options). One pass over the request's own
+    /// members: a request sends a handful, the table has many.
     static func check(_ body: JSONObjectReader, endpoint: OpenAIEndpoint) throws(APIError) {
-        let table = endpoint == .chatCompletions ? chat : completions
-        for parameter in table {
-            guard let value = body.value(parameter.name), !parameter.isDefault(value) else { continue }
-            throw APIError.unsupportedParameter(parameter.name, reason: parameter.reason)
+        let (table, byName) = endpoint == .chatCompletions ? (chat, chatByName) : (completions, completionsByName)
+        var first: Int?
+        for (name, value) in body.members {
+            guard let index = byName[name], value != .null, !table[index].isDefault(value) else { continue }
+            first = min(first ?? index, index)
         }
+        if let first { throw APIError.unsupportedParameter(table[first].name, reason: table[first].reason) }
     }
 
     /// Types of the accepted bookkeeping-only fields are still checked: a malformed value is a

@@ -41,7 +41,7 @@ public struct GatewayConfiguration: Sendable, Hashable {
     public var modelCatalog: ModelCatalog { ModelCatalog(servedIDs: [servedModelID], aliases: modelAliases) }
 
     /// The served model id that `requested` names (an id or an alias); nil when it names none.
-    /// The inference routes resolve a request's `model` through this before admission.
+    /// Builds the catalog on every call: per-request callers hold `modelCatalog` instead.
     public func resolveModel(_ requested: String) -> String? { modelCatalog.resolve(requested) }
 
     /// The HTTP server settings these options imply.
