@@ -65,7 +65,7 @@ let package = Package(
         .executableTarget(name: "sluice-test-server", dependencies: ["SluiceCLI", "SluiceGateway", "SluiceTestRoutes"]),
         // The shared test kit: live server and raw client, fake executors, redis launcher, model fixture.
         .target(name: "SluiceTesting", dependencies: ["SluiceHTTP", "SluiceEngine", "SluiceScheduler", "SluiceStore",
-                                                     "SluiceGateway"]),
+                                                     "SluiceGateway", .product(name: "Logging", package: "swift-log")]),
 
         // MARK: Tests (one target per library)
         .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP", "SluiceTesting"]),

@@ -5,29 +5,11 @@ import SluiceTesting
 import Testing
 @testable import SluiceGateway
 
-/// Captures log events in memory (for access log assertions).
-struct CapturingLogHandler: LogHandler {
-    typealias Box = Observed<[(message: String, metadata: Logger.Metadata)]>
-
-    let box: Box
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .info
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        box.update { $0.append((event.message.description, event.metadata ?? [:])) }
-    }
-}
-
 @Suite struct GatewayLiveTests {
     struct Running {
         let gateway: Gateway
         let port: Int
-        let log: CapturingLogHandler.Box
+        let log: LogRecords
         var url: String { "http://127.0.0.1:\(port)" }
     }
 
@@ -37,14 +19,14 @@ struct CapturingLogHandler: LogHandler {
         configuration.eventLoops = 2
         configuration.modelPath = try ModelFixture.requireDefaultModel()
         configure(&configuration)
-        let box = CapturingLogHandler.Box([])
-        let logger = Logger(label: "sluice.access") { _ in CapturingLogHandler(box: box) }
+        let records = LogRecords()
+        let logger = records.logger(label: "sluice.access")
         let counter = Observed(0)
         let gateway = try Gateway(configuration: configuration, logger: logger,
                                   requestIDs: RequestIDPolicy { "gen-\(counter.update { $0 += 1; return $0 })" },
                                   created: 1_700_000_000)
         let port = try gateway.start()
-        return Running(gateway: gateway, port: port, log: box)
+        return Running(gateway: gateway, port: port, log: records)
     }
 
     func stop(_ running: Running) async {
@@ -115,7 +97,7 @@ struct CapturingLogHandler: LogHandler {
         let running = try startGateway()
         _ = try await curl(["\(running.url)/health"])
         _ = try await curl(["\(running.url)/missing"])
-        let events = running.log.current
+        let events = running.log.entries
         #expect(events.count == 2)
         #expect(events.map { $0.metadata["http.path"]?.description } == ["/health", "/missing"])
         #expect(events.map { $0.metadata["http.status"]?.description } == ["200", "404"])

@@ -1,7 +1,6 @@
 import Logging
 import SluiceStore
 import SluiceTesting
-import Synchronization
 import Testing
 
 /// Connection failures and reconnects reach the store's logger, once per transition.
@@ -17,7 +16,7 @@ struct RedisLoggingTests {
         configuration.poolSize = 1
         configuration.initialBackoff = .milliseconds(1)
         configuration.maxBackoff = .milliseconds(1)
-        let store = try RedisStore(configuration: configuration, pepper: testPepper, logger: records.logger)
+        let store = try RedisStore(configuration: configuration, pepper: testPepper, logger: records.logger(label: "test.redis"))
         defer { store.shutdown() }
         for _ in 0..<3 {
             await #expect(throws: StoreError.self) { try await store.ping() }
@@ -29,32 +28,5 @@ struct RedisLoggingTests {
         try await redis.restart()
         try await store.ping()
         #expect(records.messages(.notice) == ["reconnected to Redis"])
-    }
-}
-
-final class LogRecords: Sendable {
-    private let records = Mutex<[(Logger.Level, String)]>([])
-
-    var logger: Logger {
-        Logger(label: "test.redis") { _ in Handler(records: self) }
-    }
-
-    func messages(_ level: Logger.Level) -> [String] {
-        records.withLock { $0.filter { $0.0 == level }.map(\.1) }
-    }
-
-    struct Handler: LogHandler {
-        let records: LogRecords
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            records.records.withLock { $0.append((event.level, "\(event.message)")) }
-        }
     }
 }
