@@ -58,7 +58,34 @@ def one_binary(binary: str, model: str, levels: list[int], duration: float, http
         proc.wait()
 
 
+def plot(samples: dict[str, list[dict]], label: str, path: str) -> None:
+    """After / before per measure: each round's ratio as a dot, the ratio of medians as a bar."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    keys = [k for k in samples["before"][0] if not k.startswith("errors_")]
+    fig, axis = plt.subplots(figsize=(max(6, 1.1 * len(keys)), 4))
+    for index, key in enumerate(keys):
+        before = [s[key] for s in samples["before"]]
+        after = [s[key] for s in samples["after"]]
+        axis.bar(index, statistics.median(after) / statistics.median(before), color="#8ab", width=0.6)
+        axis.plot([index] * len(before), [a / b for a, b in zip(after, before)], "k.", markersize=6)
+    axis.axhline(1.0, color="grey", linewidth=1)
+    axis.set_xticks(range(len(keys)), keys, rotation=30, ha="right")
+    axis.set_ylabel("after / before (bar: medians, dots: rounds)")
+    axis.set_title(label)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
 def main() -> None:
+    if os.environ.get("PLOT_ONLY"):
+        # Redraws the PNG from a saved run: PLOT_ONLY=1 OUT=name python bench/before_after.py
+        name = os.environ.get("OUT", "before_after")
+        with open(os.path.join(ROOT, "bench", "results", f"{name}.json")) as f:
+            saved = json.load(f)
+        plot(saved["samples"], saved["label"], os.path.join(ROOT, "bench", "results", f"{name}.png"))
+        return
     after = os.environ.get("SLUICE_BIN") or sys.exit("set SLUICE_BIN (the new binary)")
     before = os.environ.get("SLUICE_BIN_BEFORE") or sys.exit("set SLUICE_BIN_BEFORE (the old binary)")
     model = os.environ.get("SLUICE_MODEL", os.path.join(ROOT, "models", "SmolLM2-135M-Instruct.Q4_1.gguf"))
@@ -97,13 +124,14 @@ def main() -> None:
         lines.append(f"| {title} | {fmt.format(mb)} | {fmt.format(ma)} | {ratio:.2f} | "
                      f"{', '.join(fmt.format(v) for v in b)} | {', '.join(fmt.format(v) for v in a)} |")
     errors = sum(s.get(f"errors_{c}", 0) for name in samples for s in samples[name] for c in levels)
-    lines += ["", f"Request errors over all serving runs: {errors}.", ""]
+    lines += ["", f"Request errors over all serving runs: {errors}.", "", f"![before/after]({os.environ.get('OUT', 'before_after')}.png)", ""]
     out_dir = os.path.join(ROOT, "bench", "results")
     name = os.environ.get("OUT", "before_after")
     with open(os.path.join(out_dir, f"{name}.md"), "w") as f:
         f.write("\n".join(lines))
     with open(os.path.join(out_dir, f"{name}.json"), "w") as f:
         json.dump({"label": label, "samples": samples}, f, indent=1)
+    plot(samples, label, os.path.join(out_dir, f"{name}.png"))
     print("\n".join(lines))
 
 
