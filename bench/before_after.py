@@ -12,25 +12,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import platform
 import re
 import statistics
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serving import ROOT, run_level, start_server  # noqa: E402
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+from serving import ROOT, cpu_model, run_level, start_server  # noqa: E402
 
 
 def wrk(url: str, duration: str) -> float:

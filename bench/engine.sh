@@ -1,7 +1,7 @@
 #!/bin/sh
 # Engine throughput (prefill 128, decode 64 single sequence, aggregate decode
-# of 1/4/16/32 sequences with 128-token prompts) on 2 threads, compared with
-# llama.cpp's figures from shared/reference/README.md. Writes
+# of 1/4/16/32 sequences with 128-token prompts) on 2 threads. Sluice's own
+# figures only: peer ratios need both engines side by side in one run. Writes
 # bench/results/engine.md. The machine is shared: numbers are noisy, compare
 # ratios from one run.
 set -e
@@ -19,7 +19,7 @@ OUT=bench/results/engine.md
 {
   echo "# Engine benchmark"
   echo
-  echo "\`bench/engine.sh\`, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -m), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "\`bench/engine.sh\`, $(date -u '+%Y-%m-%d %H:%M UTC'), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
   echo "## Default numerics: llama.cpp's rounding (bit-identical logits)"
   echo

@@ -192,8 +192,7 @@ lines += ["", "Goals (issue 5): cache hits >= 20,000 requests/s in memory and >=
           f"p50 {open50:.2f} ms and p99 {open99:.2f} ms for the open /v1/models. In the best round the access path adds",
           f"**{hit50 - open50:.2f} ms at p50 and {best_hit99 - best_open99:.2f} ms at p99** (best-round p99s {best_hit99:.2f} vs {best_open99:.2f} ms:",
           "other load only ever adds latency, and on this machine it adds milliseconds to some rounds' p99) for auth from",
-          "the ≤ 0.5 s key cache, one `serve` script call and parsing the chat request. LiteLLM's proxy on the reference",
-          "machine served cache hits at 42 requests/s. Every sample: `gateway.samples.tsv`."]
+          "the ≤ 0.5 s key cache, one `serve` script call and parsing the chat request. Every sample: `gateway.samples.tsv`."]
 if compared:
     lines += ["", f"Before/after, interleaved in one run ({rounds} rounds; medians; ratio = after / before):", "",
               "| case | before req/s | after req/s | ratio | before CPU µs/req | after CPU µs/req | ratio | Redis CPU before → after |",

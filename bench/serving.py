@@ -11,7 +11,6 @@ import asyncio
 import json
 import os
 import re
-import statistics
 import subprocess
 import sys
 import time
@@ -22,8 +21,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROMPTS = ["Tell me a short story about a cat.", "What is the capital of Italy?", "Write a haiku about rain.",
            "Give me three tips for sleeping well.", "Explain what a CPU does.", "Describe the colour blue.",
            "Name five animals that live in the sea.", "Why is the sky blue?"]
-# llama.cpp `llama-server -np 32` on the reference 2-core machine (shared/reference/README.md).
-LLAMA_CPP = {1: (45, 0.148, None, 0.019, None), 8: (67, 0.237, 1.7, 0.102, None), 32: (69, 0.853, 3.7, 0.400, None)}
 
 
 def percentile(values, p):
@@ -93,30 +90,31 @@ def start_server(binary: str, model: str, extra: list[str]) -> tuple[subprocess.
     raise RuntimeError("sluice did not start")
 
 
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
 def write_report(results: list[dict], path: str, extra: list[str], duration: float) -> None:
+    """Sluice's own figures: a ratio to llama.cpp or another server is valid only when both were
+    measured side by side in one run on one machine, which this script does not do."""
+    fmt = lambda v: f"{v * 1000:.0f} ms" if v < 1 else f"{v:.2f} s"
     lines = ["# Serving benchmark (closed loop, streaming chat)", "",
              f"`bench/serving.py`: each client sends streaming chat requests back to back (short prompts, 64 max tokens, "
              f"temperature 0.7, a seed each) for {duration:.0f} s per level. Server flags: `{' '.join(extra) or '(defaults)'}`. "
-             "Machine shared with other jobs: compare ratios within one run. "
-             f"Load average when the report was written: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.", "",
-             "| clients | completion tok/s | requests | errors | TTFT p50 | TTFT p99 | inter-token p50 | inter-token p99 |"
-             " llama.cpp tok/s | llama.cpp TTFT p99 | llama.cpp ITL p50 |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             f"CPU: {cpu_model()}, {os.cpu_count()} cores; load average when the report was written: "
+             f"{os.getloadavg()[0]:.1f}.", "",
+             "| clients | completion tok/s | requests | errors | TTFT p50 | TTFT p99 | inter-token p50 | inter-token p99 |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in results:
-        ref = LLAMA_CPP.get(r["clients"], (None,) * 5)
-        fmt = lambda v, unit="s": "—" if v is None else (f"{v * 1000:.0f} ms" if unit == "s" and v < 1 else f"{v:.2f} s" if unit == "s" else f"{v:.0f}")
         lines.append(f"| {r['clients']} | {r['tokens_per_s']:.1f} | {r['requests']} | {r['errors']} | {fmt(r['ttft_p50'])} | "
-                     f"{fmt(r['ttft_p99'])} | {fmt(r['itl_p50'])} | {fmt(r['itl_p99'])} | {fmt(ref[0], 'n')} | "
-                     f"{fmt(ref[2])} | {fmt(ref[3])} |")
-    by_clients = {r["clients"]: r for r in results}
-    lines += ["", "Goals (issue 4): at 32 clients ≥ 5× llama.cpp's 69 tok/s (345) and TTFT p99 ≤ 1.23 s; "
-              "at 1 client inter-token p50 ≤ 15 ms.", ""]
-    if 32 in by_clients:
-        r = by_clients[32]
-        lines.append(f"- 32 clients: {r['tokens_per_s']:.1f} tok/s = {r['tokens_per_s'] / 69:.2f}× llama.cpp; "
-                     f"TTFT p99 {r['ttft_p99']:.2f} s = {r['ttft_p99'] / 3.7:.2f}× llama.cpp's.")
-    if 1 in by_clients:
-        lines.append(f"- 1 client: inter-token p50 {by_clients[1]['itl_p50'] * 1000:.1f} ms (llama.cpp 19 ms).")
+                     f"{fmt(r['ttft_p99'])} | {fmt(r['itl_p50'])} | {fmt(r['itl_p99'])} |")
     lines += ["", "![serving](serving.png)", ""]
     with open(path, "w") as f:
         f.write("\n".join(lines))
@@ -129,7 +127,6 @@ def plot(results: list[dict], path: str) -> None:
     clients = [r["clients"] for r in results]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     left.plot(clients, [r["tokens_per_s"] for r in results], "o-", label="sluice")
-    left.plot(list(LLAMA_CPP), [v[0] for v in LLAMA_CPP.values()], "s--", label="llama.cpp (reference machine)")
     left.set_xscale("log", base=2)
     left.set_xlabel("concurrent clients")
     left.set_ylabel("completion tokens/s")

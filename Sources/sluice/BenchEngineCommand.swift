@@ -42,19 +42,15 @@ struct BenchEngineCommand: ParsableCommand {
         let runner = try ModelRunner(weights: weights, kvCache: kvPool, threads: threads, maxBatchTokens: 512,
                                      maxLogitRows: 64)
         var bench = EngineBenchmark(runner: runner)
-        // llama.cpp figures from shared/reference/README.md (same model, 2 threads).
-        var rows: [(EngineBenchmark.Result, Double?)] = []
-        rows.append((try bench.promptProcessing(tokens: 128), 101))
-        rows.append((try bench.decode(sequences: 1, promptTokens: 1, steps: 64), 52.6))
-        for n in counts {
-            rows.append((try bench.decode(sequences: n, promptTokens: 128, steps: 64), n == 32 ? 82 : nil))
-        }
-        var out = "| measure | tokens | seconds | tokens/s | llama.cpp | ratio |\n|---|---|---|---|---|---|\n"
-        for (r, ref) in rows {
-            let refText = ref.map { String(format: "%.1f", $0) } ?? ""
-            let ratio = ref.map { String(format: "%.2fx", r.tokensPerSecond / $0) } ?? ""
-            out += String(format: "| %@ | %d | %.3f | %.1f | %@ | %@ |\n", r.name, r.tokens, r.seconds,
-                          r.tokensPerSecond, refText, ratio)
+        // Sluice's own figures only: a ratio to llama.cpp is valid only when both run side by side on
+        // one machine in one run, which this command does not do.
+        var rows: [EngineBenchmark.Result] = []
+        rows.append(try bench.promptProcessing(tokens: 128))
+        rows.append(try bench.decode(sequences: 1, promptTokens: 1, steps: 64))
+        for n in counts { rows.append(try bench.decode(sequences: n, promptTokens: 128, steps: 64)) }
+        var out = "| measure | tokens | seconds | tokens/s |\n|---|---|---|---|\n"
+        for r in rows {
+            out += String(format: "| %@ | %d | %.3f | %.1f |\n", r.name, r.tokens, r.seconds, r.tokensPerSecond)
         }
         let fileMB = Double(file.fileSize) / 1e6
         let kvMB = Double(kvPool.byteCount) / 1e6
