@@ -46,3 +46,22 @@ public struct StreamDelta: Hashable, Sendable {
         self.logprobs = logprobs
     }
 }
+
+/// What the chat and completion builders share: finish, usage and whole-stream chunks of their
+/// own chunk type. The gateway's route adapters stream, replay and account usage through it, so
+/// that code is written once for every endpoint.
+public protocol StreamingResponseBuilder: Sendable {
+    associatedtype Chunk: Encodable
+    /// The request asked for the usage chunk (`stream_options.include_usage`).
+    var includeUsage: Bool { get }
+    func finishChunk(choice: Int, reason: WireFinishReason) -> Chunk
+    /// nil unless `includeUsage`.
+    func usageChunk(_ usage: Usage) -> Chunk?
+    /// A whole stream from finished choices, ending with the usage chunk when `includeUsage`.
+    func streamChunks(choices: [GeneratedChoice], deltas: [StreamDelta], usage: Usage) -> [Chunk]
+    /// The same builder with `includeUsage` on.
+    func withUsageChunk() -> Self
+}
+
+extension ChatResponseBuilder: StreamingResponseBuilder {}
+extension CompletionResponseBuilder: StreamingResponseBuilder {}

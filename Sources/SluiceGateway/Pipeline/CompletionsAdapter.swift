@@ -69,22 +69,7 @@ struct CompletionsAdapter: WireAdapter {
         return chunk.map { ServerSentEvents.event($0) }
     }
 
-    func finishEvent(choice: Int, reason: WireFinishReason) -> [UInt8] {
-        ServerSentEvents.event(builder.finishChunk(choice: choice, reason: reason))
-    }
-
-    func usageEvent(_ usage: Usage, always: Bool) -> [UInt8]? {
-        (always ? usageBuilder : builder).usageChunk(usage).map { ServerSentEvents.event($0) }
-    }
-
     func body(choices: [GeneratedChoice], usage: Usage) -> [UInt8] {
         WireJSON.encode(builder.response(choices: choices, usage: usage, echoPrefixes: echoes))
-    }
-
-    func replayEvents(choices: [GeneratedChoice], usage: Usage) -> [[UInt8]] {
-        let deltas = choices.enumerated().map { StreamDelta(choice: $0.offset, text: $0.element.text, logprobs: $0.element.logprobs) }
-        var events = builder.streamChunks(choices: choices, deltas: deltas, usage: usage).map { ServerSentEvents.event($0) }
-        if builder.includeUsage { events.removeLast() }  // the usage chunk is stored on its own
-        return events
     }
 }

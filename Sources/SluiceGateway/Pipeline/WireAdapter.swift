@@ -9,6 +9,7 @@ import SluiceAPI
 /// (completions' logprob text offsets), hence the `mutating` chunk functions.
 protocol WireAdapter: Sendable {
     associatedtype Request: Sendable
+    associatedtype Builder: StreamingResponseBuilder
 
     /// The request field a context-length error names (`messages`, `prompt`).
     static var promptParam: String { get }
@@ -30,6 +31,9 @@ protocol WireAdapter: Sendable {
 
     init(request: Request, job: InferenceJob, model: ServedLanguageModel, identity: ResponseIdentity)
 
+    /// The request's response builder, and the same with the usage chunk always on.
+    var builder: Builder { get }
+    var usageBuilder: Builder { get }
     /// The request asked for logprobs (the collected answer keeps them).
     var wantsLogprobs: Bool { get }
 
@@ -46,6 +50,23 @@ protocol WireAdapter: Sendable {
     /// A finished answer as the stream events a streaming request would have received (opening,
     /// content and finish; no usage or [DONE]): what the cache replays for a non-streamed miss.
     func replayEvents(choices: [GeneratedChoice], usage: Usage) -> [[UInt8]]
+}
+
+extension WireAdapter {
+    func finishEvent(choice: Int, reason: WireFinishReason) -> [UInt8] {
+        ServerSentEvents.event(builder.finishChunk(choice: choice, reason: reason))
+    }
+
+    func usageEvent(_ usage: Usage, always: Bool) -> [UInt8]? {
+        (always ? usageBuilder : builder).usageChunk(usage).map { ServerSentEvents.event($0) }
+    }
+
+    func replayEvents(choices: [GeneratedChoice], usage: Usage) -> [[UInt8]] {
+        let deltas = choices.enumerated().map { StreamDelta(choice: $0.offset, text: $0.element.text, logprobs: $0.element.logprobs) }
+        var events = builder.streamChunks(choices: choices, deltas: deltas, usage: usage).map { ServerSentEvents.event($0) }
+        if builder.includeUsage { events.removeLast() }  // the usage chunk is stored on its own
+        return events
+    }
 }
 
 extension GenerationFinishReason {
