@@ -15,7 +15,7 @@ struct PipelineRun<Adapter: WireAdapter>: Sendable {
 
     /// The whole answer as one JSON body.
     func collect() async -> HTTPResponse {
-        var collected = CollectedChoices(count: choices)
+        var collected = CollectedChoices(count: choices, keepingText: true)
         for await event in handle.events {
             if case .failed(let failure) = event {
                 await ticket?.settleUnfinished(handle)
@@ -50,10 +50,10 @@ struct PipelineRun<Adapter: WireAdapter>: Sendable {
     private func produce(to writer: SSEWriter) async {
         writer.onCancel { handle.cancel() }
         var adapter = self.adapter
-        var collected = CollectedChoices(count: choices)
         // The cache keeps the opening, content and finish events as sent; usage and [DONE] are
-        // added on replay.
+        // added on replay. Without it, only the usage of the stream is needed, not its text.
         let recording = cache?.policy.write == true
+        var collected = CollectedChoices(count: choices, keepingText: recording)
         var recorded: [[UInt8]] = []
         var failed = false
         do throws(HTTPError) {
@@ -105,12 +105,16 @@ struct PipelineRun<Adapter: WireAdapter>: Sendable {
 
 /// Accumulates the choices of an answer from the backend's events.
 struct CollectedChoices {
+    /// Texts and logprobs are kept only when a body is built from them (collected answers, cache
+    /// fill); a plain stream needs the finish reasons and usage alone.
+    let keepingText: Bool
     var texts: [String]
     var logprobs: [[TokenLogprob]]
     var reasons: [GenerationFinishReason?]
     var usage: Usage?
 
-    init(count: Int) {
+    init(count: Int, keepingText: Bool) {
+        self.keepingText = keepingText
         texts = Array(repeating: "", count: count)
         logprobs = Array(repeating: [], count: count)
         reasons = Array(repeating: nil, count: count)
@@ -118,7 +122,7 @@ struct CollectedChoices {
 
     mutating func apply(_ event: InferenceEvent) {
         switch event {
-        case let .delta(choice, text, tokenLogprobs) where texts.indices.contains(choice):
+        case let .delta(choice, text, tokenLogprobs) where keepingText && texts.indices.contains(choice):
             texts[choice] += text
             logprobs[choice] += tokenLogprobs
         case let .finished(choice, reason) where reasons.indices.contains(choice):
