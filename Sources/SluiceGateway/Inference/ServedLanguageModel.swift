@@ -37,25 +37,26 @@ public struct ServedLanguageModel: Sendable {
     /// Renders the conversation with the model's template (generation prompt appended) and
     /// tokenizes it with special tokens parsed, as llama.cpp's server does.
     func chatPrompt(_ messages: [ValidatedChatMessage]) throws(APIError) -> [TokenID] {
-        let rendered: String
         do {
-            rendered = try template.render(messages: messages.map { ChatMessage(role: $0.role.rawValue, content: $0.content) })
+            return try templatedPrompt(messages.map { ChatMessage(role: $0.role.rawValue, content: $0.content) })
         } catch {
             throw APIError.invalidRequest("The conversation cannot be rendered with this model's chat template: \(error)", param: "messages")
         }
-        return tokenizer.encode(rendered, addSpecialTokens: true, parseSpecial: true).map { TokenID($0) }
     }
 
-    /// `sluice generate`'s prompt: one user turn rendered with the chat template (special tokens
-    /// parsed), or the text as it is.
+    /// `sluice generate`'s prompt: one user turn rendered like `chatPrompt`, or the text as it is.
     public func prompt(_ text: String, asChatTurn: Bool) throws(GatewayError) -> [TokenID] {
         guard asChatTurn else { return tokenizer.encode(text, addSpecialTokens: true, parseSpecial: false).map { TokenID($0) } }
         do {
-            let rendered = try template.render(messages: [ChatMessage(role: "user", content: text)])
-            return tokenizer.encode(rendered, addSpecialTokens: true, parseSpecial: true).map { TokenID($0) }
+            return try templatedPrompt([ChatMessage(role: "user", content: text)])
         } catch {
             throw GatewayError(.invalidConfiguration, "the prompt cannot be rendered with this model's chat template: \(error)")
         }
+    }
+
+    private func templatedPrompt(_ messages: [ChatMessage]) throws -> [TokenID] {
+        let rendered = try template.render(messages: messages)
+        return tokenizer.encode(rendered, addSpecialTokens: true, parseSpecial: true).map { TokenID($0) }
     }
 
     /// A completions prompt: text is tokenized (special tokens parsed), ids are checked.
