@@ -37,12 +37,8 @@ public struct GatewayConfiguration: Sendable, Hashable {
 
     public var servedModelID: String { modelName ?? ModelFile.defaultModelID(path: modelPath) }
 
-    /// The served ids and their aliases.
+    /// The served ids and their aliases, derived anew on each call: per-request callers keep one.
     public var modelCatalog: ModelCatalog { ModelCatalog(servedIDs: [servedModelID], aliases: modelAliases) }
-
-    /// The served model id that `requested` names (an id or an alias); nil when it names none.
-    /// Builds the catalog on every call: per-request callers hold `modelCatalog` instead.
-    public func resolveModel(_ requested: String) -> String? { modelCatalog.resolve(requested) }
 
     /// The HTTP server settings these options imply.
     public var httpConfiguration: HTTPServerConfiguration {

@@ -2,7 +2,7 @@ import Foundation
 
 /// The model ids the gateway serves and the aliases clients may use instead (`--model-alias`), so an
 /// app hard-wired to `gpt-4o-mini` can talk to a local model. Pure value: built from the configuration,
-/// consulted by `/v1/models` and, through `GatewayConfiguration.resolveModel`, by the inference routes.
+/// consulted by `/v1/models` and by the inference pipeline (built once at startup: `GatewayConfiguration.modelCatalog` derives it anew on each call).
 public struct ModelCatalog: Sendable, Hashable {
     public let servedIDs: [String]
     /// Alias → served id.

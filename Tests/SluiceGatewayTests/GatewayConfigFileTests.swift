@@ -110,11 +110,11 @@ import Testing
     @Test func resolvesIdsAndAliases() throws {
         let config = try resolve(["model": ["/m/SmolLM2-135M-Instruct.Q4_1.gguf"],
                                   "model-alias": ["gpt-4o-mini=SmolLM2-135M-Instruct.Q4_1", "gpt-4"]])
-        #expect(config.resolveModel("SmolLM2-135M-Instruct.Q4_1") == "SmolLM2-135M-Instruct.Q4_1")
-        #expect(config.resolveModel("gpt-4o-mini") == "SmolLM2-135M-Instruct.Q4_1")
-        #expect(config.resolveModel("gpt-4") == "SmolLM2-135M-Instruct.Q4_1")
-        #expect(config.resolveModel("gpt-5") == nil)
-        #expect(config.resolveModel("") == nil)
+        #expect(config.modelCatalog.resolve("SmolLM2-135M-Instruct.Q4_1") == "SmolLM2-135M-Instruct.Q4_1")
+        #expect(config.modelCatalog.resolve("gpt-4o-mini") == "SmolLM2-135M-Instruct.Q4_1")
+        #expect(config.modelCatalog.resolve("gpt-4") == "SmolLM2-135M-Instruct.Q4_1")
+        #expect(config.modelCatalog.resolve("gpt-5") == nil)
+        #expect(config.modelCatalog.resolve("") == nil)
     }
 
     @Test func aliasesFollowTheModelName() throws {
