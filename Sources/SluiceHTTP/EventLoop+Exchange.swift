@@ -122,7 +122,7 @@ extension EventLoop {
                     // A streamed body's producer runs here, in the handler's own task, once the
                     // loop has written the head: no second task just to start it. Commands from
                     // one task reach the loop in order, so the head precedes every chunk.
-                    guard case .stream(_, let producer) = response.body, head.method != .head, response.status.mayHaveBody else {
+                    guard case .stream(_, let producer) = response.body, Self.sendsBody(response, for: head) else {
                         writer.sink.submit(.respond(writer, response))
                         return
                     }
@@ -147,7 +147,7 @@ extension EventLoop {
             encode(response, into: &connection.output, method: head.method, version: head.version, keepAlive: keepAlive)
             completeResponse(connection, keepAlive: keepAlive)
         case .stream(let options, let producer):
-            if head.method == .head || !response.status.mayHaveBody {
+            if !Self.sendsBody(response, for: head) {
                 encodeStreamHead(response, into: &connection.output, framing: .chunked, version: head.version, keepAlive: keepAlive)
                 completeResponse(connection, keepAlive: keepAlive)
                 return
@@ -163,6 +163,11 @@ extension EventLoop {
                 }
             }
         }
+    }
+
+    /// Whether a body goes on the wire at all: not for HEAD, not for 1xx/204/304 (RFC 9110 §6.4.1).
+    static func sendsBody(_ response: HTTPResponse, for head: HTTPRequestHead) -> Bool {
+        head.method != .head && response.status.mayHaveBody
     }
 
     /// Writes a streamed response's head and readies the connection for its chunks; the
