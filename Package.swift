@@ -39,12 +39,14 @@ let package = Package(
         .target(name: "SluiceAPI"),
         .target(name: "SluiceEngine", dependencies: ["CKernels"]),
         .target(name: "SluiceScheduler"),
+        // Constrained decoding: JSON Schema → byte grammar → per-step token masks. Pure Swift.
+        .target(name: "SluiceGrammar", dependencies: ["SluiceAPI"]),
         .target(name: "SluiceSync"),
         .target(name: "SluiceStore", dependencies: [
             "CHiredis", "COpenSSL", "SluiceSync", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "SluiceGateway", dependencies: [
-            "SluiceHTTP", "SluiceAPI", "SluiceEngine", "SluiceScheduler", "SluiceStore", "SluiceSync",
+            "SluiceHTTP", "SluiceAPI", "SluiceEngine", "SluiceGrammar", "SluiceScheduler", "SluiceStore", "SluiceSync",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -72,6 +74,7 @@ let package = Package(
         .testTarget(name: "SluiceAPITests", dependencies: ["SluiceAPI", "SluiceTesting"]),
         .testTarget(name: "SluiceEngineTests", dependencies: ["SluiceEngine", "CKernels", "SluiceTesting"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "SluiceGrammarTests", dependencies: ["SluiceGrammar", "SluiceEngine", "SluiceTesting"]),
         .testTarget(name: "SluiceSchedulerTests", dependencies: ["SluiceScheduler", "SluiceTesting"]),
         .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore", "SluiceTesting"]),
         .testTarget(name: "SluiceGatewayTests", dependencies: ["SluiceGateway", "SluiceTesting"]),
