@@ -9,6 +9,12 @@ public struct ValidatedToolCall: Hashable, Sendable {
     public var name: String
     /// JSON-encoded arguments, as sent (a string on the wire).
     public var arguments: String
+
+    public init(id: String, name: String, arguments: String) {
+        self.id = id
+        self.name = name
+        self.arguments = arguments
+    }
 }
 
 public struct ValidatedChatMessage: Hashable, Sendable {
@@ -20,6 +26,15 @@ public struct ValidatedChatMessage: Hashable, Sendable {
     public var toolCallID: String?
     /// Previous tool calls of an `assistant` message.
     public var toolCalls: [ValidatedToolCall]
+
+    public init(role: ChatRole, contentParts: [String], name: String? = nil, toolCallID: String? = nil,
+                toolCalls: [ValidatedToolCall] = []) {
+        self.role = role
+        self.contentParts = contentParts
+        self.name = name
+        self.toolCallID = toolCallID
+        self.toolCalls = toolCalls
+    }
 
     /// Content as one string: parts joined with "\n", as vLLM flattens them for the chat template.
     public var content: String { contentParts.joined(separator: "\n") }
@@ -37,6 +52,10 @@ public struct ValidatedChatRequest: Hashable, Sendable {
     public var logprobs: Bool
     /// `top_logprobs` 0...20 (only with `logprobs: true`).
     public var topLogprobs: Int
+    /// `response_format` (text unless asked).
+    public var responseFormat: ResponseFormat = .text
+    /// `tools`, `tool_choice`, `parallel_tool_calls`.
+    public var tools = ToolRequest()
 }
 
 extension ValidatedChatRequest {
@@ -74,7 +93,8 @@ extension ValidatedChatRequest {
         return ValidatedChatRequest(
             model: model, messages: messages, maxTokens: maxCompletionTokens ?? maxTokens,
             sampling: try SamplingParameters.read(from: body), output: try OutputOptions.read(from: body),
-            logprobs: logprobs, topLogprobs: topLogprobs ?? 0)
+            logprobs: logprobs, topLogprobs: topLogprobs ?? 0,
+            responseFormat: try ResponseFormat.read(from: body), tools: try ToolRequest.read(from: body))
     }
 
     private static func validateMessage(_ raw: JSONValue, path: String) throws(APIError) -> ValidatedChatMessage {

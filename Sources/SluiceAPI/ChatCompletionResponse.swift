@@ -2,15 +2,41 @@
 // CreateChatCompletionStreamResponse). Keys the schema requires but allows to be null
 // (`logprobs`, `finish_reason` in chunks, `message.content`, `refusal`) are written as explicit nulls.
 
+/// One call the model made (ChatCompletionMessageToolCall).
+public struct WireToolCall: Codable, Hashable, Sendable {
+    public struct Function: Codable, Hashable, Sendable {
+        public var name: String
+        /// The arguments as a JSON text (a string on the wire, as OpenAI sends it).
+        public var arguments: String
+    }
+    public var id: String
+    public var type: String = "function"
+    public var function: Function
+
+    public init(id: String, name: String, arguments: String) {
+        self.id = id
+        self.function = Function(name: name, arguments: arguments)
+    }
+}
+
 public struct ChatResponseMessage: Codable, Hashable, Sendable {
     public var role: String = "assistant"
     public var content: String?
     public var refusal: String?
+    /// Absent unless the model called tools (OpenAI omits the key then).
+    public var toolCalls: [WireToolCall]?
+
+    enum CodingKeys: String, CodingKey {
+        case role, content, refusal
+        case toolCalls = "tool_calls"
+    }
+
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(role, forKey: .role)
         try container.encode(content, forKey: .content)
         try container.encode(refusal, forKey: .refusal)
+        if let toolCalls, !toolCalls.isEmpty { try container.encode(toolCalls, forKey: .toolCalls) }
     }
 }
 
@@ -49,11 +75,45 @@ public struct ChatCompletionResponse: Codable, Hashable, Sendable {
     }
 }
 
+/// A piece of a streamed tool call (ChatCompletionMessageToolCallChunk): the first piece of a
+/// call carries `id`, `type` and the function's name with empty arguments; later pieces only
+/// `index` and an argument fragment, which clients concatenate.
+public struct WireToolCallDelta: Codable, Hashable, Sendable {
+    public struct Function: Codable, Hashable, Sendable {
+        public var name: String?
+        public var arguments: String?
+    }
+    public var index: Int
+    public var id: String?
+    public var type: String?
+    public var function: Function
+
+    public static func start(index: Int, id: String, name: String) -> WireToolCallDelta {
+        WireToolCallDelta(index: index, id: id, type: "function", function: Function(name: name, arguments: ""))
+    }
+
+    public static func arguments(index: Int, _ fragment: String) -> WireToolCallDelta {
+        WireToolCallDelta(index: index, id: nil, type: nil, function: Function(name: nil, arguments: fragment))
+    }
+}
+
 public struct ChatDelta: Codable, Hashable, Sendable {
     /// Only on a choice's first chunk.
     public var role: String?
     public var content: String?
+    public var toolCalls: [WireToolCallDelta]?
     // Synthesised encoding omits nil keys: the finish chunk's delta is `{}`.
+
+    enum CodingKeys: String, CodingKey {
+        case role, content
+        case toolCalls = "tool_calls"
+    }
+
+    public init(role: String? = nil, content: String? = nil, toolCalls: [WireToolCallDelta]? = nil) {
+        self.role = role
+        self.content = content
+        self.toolCalls = toolCalls
+    }
 }
 
 public struct ChatChunkChoice: Codable, Hashable, Sendable {

@@ -30,7 +30,10 @@ public struct ChatResponseBuilder: Sendable {
             id: identity.id, created: identity.created, model: identity.model,
             systemFingerprint: identity.systemFingerprint,
             choices: choices.enumerated().map { index, choice in
-                ChatChoice(index: index, message: ChatResponseMessage(content: choice.text, refusal: nil),
+                // With tool calls, `content` is null unless the model wrote text before them.
+                ChatChoice(index: index,
+                           message: ChatResponseMessage(content: choice.toolCalls.isEmpty || !choice.text.isEmpty ? choice.text : nil,
+                                                        refusal: nil, toolCalls: choice.toolCalls),
                            logprobs: wireLogprobs(choice.logprobs), finishReason: choice.finishReason)
             },
             usage: usage)
@@ -46,6 +49,11 @@ public struct ChatResponseBuilder: Sendable {
         guard !delta.text.isEmpty || !(delta.logprobs ?? []).isEmpty else { return nil }
         return chunk([ChatChunkChoice(index: delta.choice, delta: ChatDelta(role: nil, content: delta.text),
                                       logprobs: wireLogprobs(delta.logprobs), finishReason: nil)])
+    }
+
+    /// A tool-call piece of a choice (see `WireToolCallDelta`).
+    public func toolCallChunk(choice: Int, _ delta: WireToolCallDelta) -> ChatCompletionChunk {
+        chunk([ChatChunkChoice(index: choice, delta: ChatDelta(toolCalls: [delta]), logprobs: nil, finishReason: nil)])
     }
 
     public func finishChunk(choice: Int, reason: WireFinishReason) -> ChatCompletionChunk {
@@ -65,6 +73,12 @@ public struct ChatResponseBuilder: Sendable {
     public func streamChunks(choices: [GeneratedChoice], deltas: [StreamDelta], usage: Usage) -> [ChatCompletionChunk] {
         var chunks = choices.indices.map { roleChunk(choice: $0) }
         chunks += deltas.compactMap(contentChunk)
+        for (index, choice) in choices.enumerated() {
+            for (callIndex, call) in choice.toolCalls.enumerated() {
+                chunks.append(toolCallChunk(choice: index, .start(index: callIndex, id: call.id, name: call.function.name)))
+                chunks.append(toolCallChunk(choice: index, .arguments(index: callIndex, call.function.arguments)))
+            }
+        }
         chunks += choices.enumerated().map { finishChunk(choice: $0.offset, reason: $0.element.finishReason) }
         if let last = usageChunk(usage) { chunks.append(last) }
         return chunks

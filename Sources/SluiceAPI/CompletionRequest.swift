@@ -18,6 +18,8 @@ public struct ValidatedCompletionRequest: Hashable, Sendable {
     public var logprobs: Int?
     /// Prepend the prompt to the completion.
     public var echo: Bool
+    /// `response_format` as on chat: an extension here (vLLM and llama.cpp's server accept it too).
+    public var responseFormat: ResponseFormat = .text
 }
 
 extension ValidatedCompletionRequest {
@@ -44,7 +46,7 @@ extension ValidatedCompletionRequest {
         return ValidatedCompletionRequest(
             model: model, prompts: prompts, maxTokens: maxTokens,
             sampling: try SamplingParameters.read(from: body), output: try OutputOptions.read(from: body),
-            logprobs: try body.int("logprobs", in: 0...5), echo: echo)
+            logprobs: try body.int("logprobs", in: 0...5), echo: echo, responseFormat: try ResponseFormat.read(from: body))
     }
 
     /// string | [string] | [int] | [[int]] (CreateCompletionRequest.prompt).

@@ -24,14 +24,18 @@ public struct ResponseIdentity: Hashable, Sendable {
 
 /// One finished choice, as the engine service collects it.
 public struct GeneratedChoice: Hashable, Sendable {
+    /// The text answer (for a choice that called tools: any text before the calls, usually empty).
     public var text: String
     public var finishReason: WireFinishReason
     /// Per generated token, when logprobs were asked for.
     public var logprobs: [TokenLogprob]?
-    public init(text: String, finishReason: WireFinishReason, logprobs: [TokenLogprob]? = nil) {
+    /// Calls the model made (chat only); non-empty means `content: null` unless text came first.
+    public var toolCalls: [WireToolCall]
+    public init(text: String, finishReason: WireFinishReason, logprobs: [TokenLogprob]? = nil, toolCalls: [WireToolCall] = []) {
         self.text = text
         self.finishReason = finishReason
         self.logprobs = logprobs
+        self.toolCalls = toolCalls
     }
 }
 

@@ -33,14 +33,9 @@ struct UnsupportedParameter: Sendable {
 
 enum UnsupportedParameters {
     static let chat: [UnsupportedParameter] = [
-        UnsupportedParameter("tools", "tool calling is not implemented yet", isDefault: isEmptyArray),
-        UnsupportedParameter("tool_choice", "tool calling is not implemented yet", isDefault: { $0 == .string("none") || $0 == .string("auto") }),
-        UnsupportedParameter("parallel_tool_calls", "tool calling is not implemented yet"),
-        UnsupportedParameter("functions", "function calling is not implemented yet", isDefault: isEmptyArray),
-        UnsupportedParameter("function_call", "function calling is not implemented yet",
+        UnsupportedParameter("functions", "the deprecated 'functions' parameter is not implemented; use 'tools'", isDefault: isEmptyArray),
+        UnsupportedParameter("function_call", "the deprecated 'function_call' parameter is not implemented; use 'tool_choice'",
                              isDefault: { $0 == .string("none") || $0 == .string("auto") }),
-        UnsupportedParameter("response_format", "only {\"type\": \"text\"} is implemented yet; JSON mode and JSON schemas are not",
-                             isDefault: { isObject($0, withType: "text") }),
         UnsupportedParameter("audio", "audio output is not available for these models"),
         UnsupportedParameter("modalities", "these models produce text only", isDefault: { $0 == .array([.string("text")]) }),
         UnsupportedParameter("prediction", "predicted outputs are not implemented"),
@@ -91,11 +86,6 @@ enum UnsupportedParameters {
     }
 
     private static func isEmptyArray(_ value: JSONValue) -> Bool { value == .array([]) }
-
-    private static func isObject(_ value: JSONValue, withType type: String) -> Bool {
-        guard case let .object(members) = value else { return false }
-        return members["type"] == .string(type)
-    }
 }
 
 extension APIError {

@@ -19,6 +19,11 @@ import SluiceHTTP
         #""temperature":0.5"#, #""top_p":0.5"#, #""top_k":5"#, #""min_p":0.1"#, #""max_tokens":7"#,
         #""seed":1"#, #""stop":["x"]"#, #""n":2"#, #""presence_penalty":1"#, #""frequency_penalty":1"#,
         #""logit_bias":{"5":1}"#, #""logprobs":true"#, #""logprobs":true,"top_logprobs":2"#,
+        #""response_format":{"type":"json_object"}"#,
+        #""response_format":{"type":"json_schema","json_schema":{"name":"a","schema":{"type":"object"}}}"#,
+        #""tools":[{"type":"function","function":{"name":"f"}}]"#,
+        #""tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":"required""#,
+        #""tools":[{"type":"function","function":{"name":"f"}}],"parallel_tool_calls":false"#,
     ])
     func everyGenerationParameterChangesTheKey(extra: String) throws {
         let json = extra.hasPrefix(#""temperature""#)
@@ -37,6 +42,16 @@ import SluiceHTTP
         #expect(try chatKey(a) != chatKey(b))
         #expect(try chatKey(Self.base.replacingOccurrences(of: #""m""#, with: #""m2""#)) != chatKey(Self.base))
         #expect(try chatKey(Self.base.replacingOccurrences(of: "user", with: "system")) != chatKey(Self.base))
+    }
+
+    /// The schema is part of the key; its key order and spacing are not.
+    @Test func schemasChangeTheKeyButNotTheirSpelling() throws {
+        func schema(_ text: String) -> String {
+            with(#""response_format":{"type":"json_schema","json_schema":{"name":"a","schema":"# + text + "}}")
+        }
+        let a = schema(#"{"type":"object","properties":{"x":{"type":"integer"}}}"#)
+        #expect(try chatKey(a) == chatKey(schema(#"{ "properties": {"x": {"type": "integer"}}, "type": "object" }"#)))
+        #expect(try chatKey(a) != chatKey(schema(#"{"type":"object","properties":{"x":{"type":"number"}}}"#)))
     }
 
     @Test func jsonSpellingDoesNotChangeTheKey() throws {
@@ -60,7 +75,8 @@ import SluiceHTTP
     @Test func chatFieldsAreAllKnown() throws {
         let chat = try ValidatedChatRequest.validate(body: Array(Self.base.utf8))
         #expect(Set(Mirror(reflecting: chat).children.compactMap(\.label))
-                    == ["model", "messages", "maxTokens", "sampling", "output", "logprobs", "topLogprobs"])
+                    == ["model", "messages", "maxTokens", "sampling", "output", "logprobs", "topLogprobs", "responseFormat", "tools"])
+        #expect(Set(Mirror(reflecting: chat.tools).children.compactMap(\.label)) == ["tools", "choice", "parallelCalls"])
         #expect(Set(Mirror(reflecting: chat.sampling).children.compactMap(\.label))
                     == ["temperature", "topP", "topK", "minP", "presencePenalty", "frequencyPenalty", "seed", "logitBias"])
         #expect(Set(Mirror(reflecting: chat.output).children.compactMap(\.label))
@@ -69,7 +85,7 @@ import SluiceHTTP
                     == ["role", "contentParts", "name", "toolCallID", "toolCalls"])
         let completion = try ValidatedCompletionRequest.validate(body: Array(#"{"model":"m","prompt":"p"}"#.utf8))
         #expect(Set(Mirror(reflecting: completion).children.compactMap(\.label))
-                    == ["model", "prompts", "maxTokens", "sampling", "output", "logprobs", "echo"])
+                    == ["model", "prompts", "maxTokens", "sampling", "output", "logprobs", "echo", "responseFormat"])
     }
 }
 

@@ -44,6 +44,29 @@ public struct Sampler: Sendable {
         logits.withUnsafeBufferPointer { sample(logits: $0) }
     }
 
+    /// Picks the next token among the allowed ones (bit `t % 64` of `allowed[t / 64]` set: token
+    /// `t` allowed), as constrained decoding asks. Disallowed logits become -inf before anything
+    /// else, so penalties, top-k/top-p and temperature act on the allowed tokens only, and the
+    /// logprobs reported are those of the distribution actually sampled (renormalised over the
+    /// allowed tokens). A mask that allows nothing is ignored rather than sampling a banned token.
+    public mutating func sample(logits: UnsafeBufferPointer<Float>, allowed: UnsafeBufferPointer<UInt64>) -> SampledToken {
+        var masked = Array(logits)
+        var anyAllowed = false
+        masked.withUnsafeMutableBufferPointer { row in
+            for word in 0..<min(allowed.count, (row.count + 63) / 64) {
+                let bits = allowed[word]
+                if bits != 0 { anyAllowed = true }
+                if bits == .max { continue }
+                let base = word * 64
+                for bit in 0..<min(64, row.count - base) where bits & (1 << UInt64(bit)) == 0 {
+                    row[base + bit] = -.infinity
+                }
+            }
+        }
+        guard anyAllowed else { return sample(logits: logits) }
+        return masked.withUnsafeBufferPointer { sample(logits: $0) }
+    }
+
     /// Picks the next token from one row of logits (`[nVocab]`) and records it
     /// for the penalties of later steps.
     public mutating func sample(logits: UnsafeBufferPointer<Float>) -> SampledToken {

@@ -99,6 +99,21 @@ public struct CanonicalRequestKey: Sendable {
         key.addOutput(request.output)
         key.add("logprobs", request.logprobs)
         key.add("top_logprobs", request.topLogprobs)
+        key.addResponseFormat(request.responseFormat)
+        key.add("tools", request.tools.tools.count)
+        for tool in request.tools.tools {
+            key.add("tool.name", tool.name)
+            key.add("tool.description", tool.description) { $0.add("value", $1) }
+            key.add("tool.parameters", tool.parameters?.canonicalText) { $0.add("value", $1) }
+            key.add("tool.strict", tool.strict)
+        }
+        switch request.tools.choice {
+        case .none: key.add("tool_choice", "none")
+        case .auto: key.add("tool_choice", "auto")
+        case .required: key.add("tool_choice", "required")
+        case .function(let name): key.add("tool_choice.function", name)
+        }
+        key.add("parallel_tool_calls", request.tools.parallelCalls)
         return key.bytes
     }
 
@@ -120,6 +135,7 @@ public struct CanonicalRequestKey: Sendable {
         key.addOutput(request.output)
         key.add("logprobs", request.logprobs) { $0.add("value", $1) }
         key.add("echo", request.echo)
+        key.addResponseFormat(request.responseFormat)
         return key.bytes
     }
 
@@ -135,6 +151,19 @@ public struct CanonicalRequestKey: Sendable {
         for (token, bias) in sampling.logitBias.sorted(by: { $0.key < $1.key }) {
             add("bias.token", Int(token))
             add("bias.value", bias)
+        }
+    }
+
+    /// The constraint is part of the answer: the same prompt under another schema is another entry.
+    mutating func addResponseFormat(_ format: ResponseFormat) {
+        switch format {
+        case .text: add("response_format", "text")
+        case .jsonObject: add("response_format", "json_object")
+        case .jsonSchema(let spec):
+            add("response_format", "json_schema")
+            add("schema.name", spec.name)
+            add("schema.strict", spec.strict)
+            add("schema", spec.schema.canonicalText)
         }
     }
 

@@ -35,10 +35,13 @@ public struct InferenceJob: Sendable {
     public var cacheSalt: String?
     /// Seconds from submission after which the job is cancelled with `.timedOut` (nil: no limit).
     public var timeoutSeconds: Double?
+    /// A grammar every choice's output must follow (structured output, forced tool calls).
+    public var constraint: OutputConstraint?
 
     public init(prompts: [[TokenID]], choicesPerPrompt: Int = 1, maxNewTokens: Int,
                 sampling: SluiceEngine.SamplingParameters = .greedy, stops: [String] = [],
-                cacheSalt: String? = nil, timeoutSeconds: Double? = nil) {
+                cacheSalt: String? = nil, timeoutSeconds: Double? = nil, constraint: OutputConstraint? = nil) {
+        self.constraint = constraint
         self.prompts = prompts
         self.choicesPerPrompt = choicesPerPrompt
         self.maxNewTokens = maxNewTokens

@@ -10,6 +10,8 @@ struct ChoiceRuntime {
     var sampler: Sampler
     var detokenizer: IncrementalDetokenizer
     var assembler: ChoiceTextAssembler
+    /// The job's grammar, where it has one.
+    var constraint: ChoiceConstraint?
     /// A finish event was sent (a stop string can end a choice before the scheduler reports it).
     var finished = false
     var lastTokenAt: Double?

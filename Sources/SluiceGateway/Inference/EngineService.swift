@@ -125,7 +125,8 @@ public final class EngineService: InferenceBackend, @unchecked Sendable {
                             choiceIndex: promptIndex * job.choicesPerPrompt + choice,
                             sampler: Sampler(parameters: parameters, fallbackSeed: entropy.mixed(withChoice: choice)),
                             detokenizer: IncrementalDetokenizer(tokenizer: tokenizer),
-                            assembler: ChoiceTextAssembler(stops: job.stops))
+                            assembler: ChoiceTextAssembler(stops: job.stops),
+                            constraint: job.constraint.map(ChoiceConstraint.init))
                     }
                 }
             }
@@ -224,16 +225,20 @@ public final class EngineService: InferenceBackend, @unchecked Sendable {
                 var slots: [SamplingSlot] = []
                 slots.reserveCapacity(logitRows.count)
                 for (index, entry) in logitRows.enumerated() where index < logits.count {
-                    guard let job = rows[index], let sampler = job.choices[entry.sequenceID]?.sampler else { continue }
-                    slots.append(SamplingSlot(row: index, job: job, sequence: entry.sequenceID, sampler: sampler))
+                    guard let job = rows[index], let choice = job.choices[entry.sequenceID] else { continue }
+                    slots.append(SamplingSlot(row: index, job: job, sequence: entry.sequenceID, sampler: choice.sampler,
+                                              constraint: choice.constraint))
                 }
-                SamplingSlot.sampleAll(&slots, logits: logits, threads: samplingThreads)
+                let tokenizer = self.tokenizer
+                SamplingSlot.sampleAll(&slots, logits: logits, threads: samplingThreads) { tokenizer.bytes(of: $0) }
                 for slot in slots {
                     guard let token = slot.token else { continue }
                     slot.job.choices[slot.sequence]?.sampler = slot.sampler
+                    slot.job.choices[slot.sequence]?.constraint = slot.constraint
                     sampled[slot.sequence] = token
+                    let ends = tokenizer.isEndOfGeneration(token.token) || slot.mustEnd
                     samples.append(SequenceSample(sequenceID: slot.sequence, token: TokenID(token.token),
-                                                  finishReason: tokenizer.isEndOfGeneration(token.token) ? .stop : nil))
+                                                  finishReason: ends ? .stop : nil))
                 }
             }
         } catch {

@@ -11,21 +11,43 @@ struct SamplingSlot {
     let job: JobRuntime
     let sequence: SequenceID
     var sampler: Sampler
+    /// The choice's grammar state (copied in, written back like the sampler): its mask is
+    /// computed here, on the sampling threads, so constrained rows cost the others nothing.
+    var constraint: ChoiceConstraint?
     var token: SampledToken?
+    /// The grammar is complete and allows nothing more: the choice ends with this token.
+    var mustEnd = false
 
-    init(row: Int, job: JobRuntime, sequence: SequenceID, sampler: Sampler) {
+    init(row: Int, job: JobRuntime, sequence: SequenceID, sampler: Sampler, constraint: ChoiceConstraint? = nil) {
         self.row = row
         self.job = job
         self.sequence = sequence
         self.sampler = sampler
+        self.constraint = constraint
+    }
+
+    /// Samples this slot's row: under its grammar's mask when it has an active one.
+    mutating func sample(_ logits: LogitRowsView, tokenBytes: (Int) -> [UInt8]) {
+        let row = logits[self.row]
+        guard var constraint else {
+            token = sampler.sample(logits: row)
+            return
+        }
+        var words = [UInt64](repeating: 0, count: (row.count + 63) / 64)
+        let constrained = words.withUnsafeMutableBufferPointer { constraint.fillMask($0) }
+        let sampled = constrained ? words.withUnsafeBufferPointer { sampler.sample(logits: row, allowed: $0) } : sampler.sample(logits: row)
+        mustEnd = constraint.accept(token: sampled.token, bytes: tokenBytes(sampled.token))
+        token = sampled
+        self.constraint = constraint
     }
 
     /// Samples every slot; rows are split across `threads` when there are enough of them.
-    static func sampleAll(_ slots: inout [SamplingSlot], logits: LogitRowsView, threads: Int) {
+    static func sampleAll(_ slots: inout [SamplingSlot], logits: LogitRowsView, threads: Int,
+                          tokenBytes: @escaping @Sendable (Int) -> [UInt8]) {
         let parts = slots.count >= 4 ? min(threads, slots.count / 2) : 1
         slots.withUnsafeMutableBufferPointer { buffer in
             guard parts > 1 else {
-                for index in buffer.indices { buffer[index].token = buffer[index].sampler.sample(logits: logits[buffer[index].row]) }
+                for index in buffer.indices { buffer[index].sample(logits, tokenBytes: tokenBytes) }
                 return
             }
             // Each iteration owns the slots `part, part + parts, …`: disjoint elements of one buffer,
@@ -33,7 +55,7 @@ struct SamplingSlot {
             let shared = ConcurrentAccess(slots: buffer, logits: logits)
             DispatchQueue.concurrentPerform(iterations: parts) { part in
                 for index in stride(from: part, to: shared.slots.count, by: parts) {
-                    shared.slots[index].token = shared.slots[index].sampler.sample(logits: shared.logits[shared.slots[index].row])
+                    shared.slots[index].sample(shared.logits, tokenBytes: tokenBytes)
                 }
             }
         }

@@ -10,12 +10,18 @@ public struct ServedLanguageModel: Sendable {
     public let template: ChatTemplate
     /// Prompt + generated tokens of one sequence (the scheduler's `maxModelLength`).
     public let maxModelLength: Int
+    /// The vocabulary as the grammar engine sees it and the grammars compiled for it.
+    public let grammars: GrammarCache
+    /// How this model writes tool calls (from its template).
+    let toolFormat: ToolCallFormat
 
     public init(id: String, tokenizer: Tokenizer, template: ChatTemplate, maxModelLength: Int) {
         self.id = id
         self.tokenizer = tokenizer
         self.template = template
         self.maxModelLength = maxModelLength
+        grammars = GrammarCache(tokenizer: tokenizer)
+        toolFormat = ToolCallFormat.detect(templateSource: template.source)
     }
 
     /// Loads the tokenizer and the model's own chat template from the file.
@@ -36,9 +42,10 @@ public struct ServedLanguageModel: Sendable {
 
     /// Renders the conversation with the model's template (generation prompt appended) and
     /// tokenizes it with special tokens parsed, as llama.cpp's server does.
-    func chatPrompt(_ messages: [ValidatedChatMessage]) throws(APIError) -> [TokenID] {
+    func chatPrompt(_ messages: [ValidatedChatMessage], tools: ToolRequest = ToolRequest()) throws(APIError) -> [TokenID] {
+        let rendered = ToolPrompt(format: toolFormat, tools: tools).render(messages)
         do {
-            return try templatedPrompt(messages.map { ChatMessage(role: $0.role.rawValue, content: $0.content) })
+            return try templatedPrompt(rendered.messages, tools: rendered.tools)
         } catch {
             throw APIError.invalidRequest("The conversation cannot be rendered with this model's chat template: \(error)", param: "messages")
         }
@@ -54,8 +61,8 @@ public struct ServedLanguageModel: Sendable {
         }
     }
 
-    private func templatedPrompt(_ messages: [ChatMessage]) throws -> [TokenID] {
-        let rendered = try template.render(messages: messages)
+    private func templatedPrompt(_ messages: [ChatMessage], tools: [TemplateValue]? = nil) throws -> [TokenID] {
+        let rendered = try template.render(messages: messages, tools: tools)
         return tokenizer.encode(rendered, addSpecialTokens: true, parseSpecial: true).map { TokenID($0) }
     }
 

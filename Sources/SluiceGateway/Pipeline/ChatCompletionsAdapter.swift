@@ -12,6 +12,10 @@ struct ChatCompletionsAdapter: WireAdapter {
     /// Always produces the usage chunk (see `usageEvent(_:always:)`).
     let usageBuilder: ChatResponseBuilder
     let choiceCount: Int
+    /// How the model writes tool calls, when the request lets it call any.
+    let toolFormat: ToolCallFormat?
+    /// Per choice, while streaming with tools: content and calls read out of the text so far.
+    var parsers: [ToolCallStreamParser]
 
     static func validate(body: [UInt8]) throws(APIError) -> ValidatedChatRequest { try ValidatedChatRequest.validate(body: body) }
     static func model(of request: ValidatedChatRequest) -> String { request.model }
@@ -21,19 +25,22 @@ struct ChatCompletionsAdapter: WireAdapter {
     static func cacheKey(_ request: ValidatedChatRequest) -> [UInt8] { CanonicalRequestKey.chat(request) }
 
     static func job(for request: ValidatedChatRequest, model: ServedLanguageModel) throws(APIError) -> InferenceJob {
-        let prompt = try model.chatPrompt(request.messages)
+        let prompt = try model.chatPrompt(request.messages, tools: request.tools)
+        let plan = try ConstraintPlan.chat(responseFormat: request.responseFormat, tools: request.tools, format: model.toolFormat)
         return InferenceJob(
             prompts: [prompt], choicesPerPrompt: request.output.choices,
             maxNewTokens: model.maxNewTokens(requested: request.maxTokens, promptCount: prompt.count),
             sampling: ServedLanguageModel.engineSampling(request.sampling, logprobs: request.logprobs,
                                                          topLogprobs: request.topLogprobs),
-            stops: request.output.stop)
+            stops: request.output.stop, constraint: try plan.map { plan throws(APIError) in try model.grammars.constraint(for: plan) })
     }
 
     init(request: ValidatedChatRequest, job: InferenceJob, model: ServedLanguageModel, identity: ResponseIdentity) {
         builder = ChatResponseBuilder(request: request, identity: identity)
         usageBuilder = builder.withUsageChunk()
         choiceCount = job.choiceCount
+        toolFormat = request.tools.isOff ? nil : model.toolFormat
+        parsers = toolFormat.map { format in Array(repeating: ToolCallStreamParser(format: format), count: job.choiceCount) } ?? []
     }
 
     var wantsLogprobs: Bool { builder.logprobs }
@@ -42,8 +49,54 @@ struct ChatCompletionsAdapter: WireAdapter {
         (0..<choiceCount).map { ServerSentEvents.event(builder.roleChunk(choice: $0)) }
     }
 
-    func deltaEvent(choice: Int, text: String, logprobs: [TokenLogprob]) -> [UInt8]? {
-        builder.contentChunk(StreamDelta(choice: choice, text: text, logprobs: logprobs)).map { ServerSentEvents.event($0) }
+    mutating func deltaEvent(choice: Int, text: String, logprobs: [TokenLogprob]) -> [UInt8]? {
+        guard parsers.indices.contains(choice) else {
+            return builder.contentChunk(StreamDelta(choice: choice, text: text, logprobs: logprobs)).map { ServerSentEvents.event($0) }
+        }
+        let events = events(of: parsers[choice].append(text), choice: choice, logprobs: logprobs)
+        return events.isEmpty ? nil : Array(events.joined())
+    }
+
+    mutating func finishEvents(choice: Int, reason: WireFinishReason) -> [[UInt8]] {
+        var events: [[UInt8]] = []
+        var reason = reason
+        if parsers.indices.contains(choice) {
+            events = self.events(of: parsers[choice].finish(), choice: choice, logprobs: [])
+            if parsers[choice].hasCalls, reason == .stop { reason = .toolCalls }
+        }
+        return events + [ServerSentEvents.event(builder.finishChunk(choice: choice, reason: reason))]
+    }
+
+    /// Content pieces carry the step's logprobs (OpenAI reports logprobs of content tokens only);
+    /// call pieces become tool-call deltas.
+    private func events(of pieces: [ToolCallStreamParser.Piece], choice: Int, logprobs: [TokenLogprob]) -> [[UInt8]] {
+        var logprobs: [TokenLogprob]? = logprobs
+        return pieces.compactMap { piece in
+            switch piece {
+            case .content(let text):
+                defer { logprobs = nil }
+                return builder.contentChunk(StreamDelta(choice: choice, text: text, logprobs: logprobs)).map { ServerSentEvents.event($0) }
+            case let .callStarted(index, id, name):
+                return ServerSentEvents.event(builder.toolCallChunk(choice: choice, .start(index: index, id: id, name: name)))
+            case let .arguments(index, fragment):
+                return ServerSentEvents.event(builder.toolCallChunk(choice: choice, .arguments(index: index, fragment)))
+            }
+        }
+    }
+
+    /// Tool calls read out of each choice's whole text (the same reading the stream does).
+    func finalChoices(_ choices: [GeneratedChoice]) -> [GeneratedChoice] {
+        guard let toolFormat else { return choices }
+        return choices.map { choice in
+            var parser = ToolCallStreamParser(format: toolFormat)
+            _ = parser.append(choice.text)
+            _ = parser.finish()
+            var final = choice
+            final.text = parser.content
+            final.toolCalls = parser.calls
+            if parser.hasCalls, choice.finishReason == .stop { final.finishReason = .toolCalls }
+            return final
+        }
     }
 
     func body(choices: [GeneratedChoice], usage: Usage) -> [UInt8] {

@@ -30,11 +30,12 @@ struct CompletionsAdapter: WireAdapter {
     static func job(for request: ValidatedCompletionRequest, model: ServedLanguageModel) throws(APIError) -> InferenceJob {
         var prompts: [[TokenID]] = []
         for (index, input) in request.prompts.enumerated() { prompts.append(try model.completionPrompt(input, index: index)) }
+        let plan = try ConstraintPlan.completion(responseFormat: request.responseFormat)
         return InferenceJob(
             prompts: prompts, choicesPerPrompt: request.output.choices, maxNewTokens: request.maxTokens,
             sampling: ServedLanguageModel.engineSampling(request.sampling, logprobs: request.logprobs != nil,
                                                          topLogprobs: request.logprobs ?? 0),
-            stops: request.output.stop)
+            stops: request.output.stop, constraint: try plan.map { plan throws(APIError) in try model.grammars.constraint(for: plan) })
     }
 
     init(request: ValidatedCompletionRequest, job: InferenceJob, model: ServedLanguageModel, identity: ResponseIdentity) {

@@ -29,7 +29,7 @@ struct PipelineRun<Adapter: WireAdapter>: Sendable {
             return APIError.internal("The request was cancelled before it finished.").response()
         }
         await ticket?.settle(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens)
-        let choices = collected.generated(keepingLogprobs: adapter.wantsLogprobs)
+        let choices = adapter.finalChoices(collected.generated(keepingLogprobs: adapter.wantsLogprobs))
         let body = adapter.body(choices: choices, usage: usage)
         if let cache, cache.policy.write {
             // The stream shape of the same answer, so a streaming request can replay it.
@@ -67,7 +67,7 @@ struct PipelineRun<Adapter: WireAdapter>: Sendable {
                 case let .delta(choice, text, logprobs):
                     if let delta = adapter.deltaEvent(choice: choice, text: text, logprobs: logprobs) { events.append(delta) }
                 case let .finished(choice, reason):
-                    events.append(adapter.finishEvent(choice: choice, reason: reason.wire))
+                    events += adapter.finishEvents(choice: choice, reason: reason.wire)
                 case let .completed(usage):
                     if output.includeUsage, let last = adapter.usageEvent(usage.wire, always: false) { events.append(last) }
                     events.append(ServerSentEvents.done)
@@ -89,7 +89,8 @@ struct PipelineRun<Adapter: WireAdapter>: Sendable {
         }
         await ticket?.settle(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens)
         if recording, let cache {
-            let body = adapter.body(choices: collected.generated(keepingLogprobs: adapter.wantsLogprobs), usage: usage)
+            let body = adapter.body(choices: adapter.finalChoices(collected.generated(keepingLogprobs: adapter.wantsLogprobs)),
+                                    usage: usage)
             await cache.store(CachedResponse(body: body, chunks: recorded, usageChunk: adapter.usageEvent(usage, always: true),
                                              promptTokens: usage.promptTokens, completionTokens: usage.completionTokens))
         }

@@ -41,7 +41,10 @@ protocol WireAdapter: Sendable {
     mutating func openingEvents() -> [[UInt8]]
     /// The SSE event of one text delta; nil when there is nothing to send.
     mutating func deltaEvent(choice: Int, text: String, logprobs: [TokenLogprob]) -> [UInt8]?
-    func finishEvent(choice: Int, reason: WireFinishReason) -> [UInt8]
+    /// The SSE events that end one choice (text held back until the end, then its finish chunk).
+    mutating func finishEvents(choice: Int, reason: WireFinishReason) -> [[UInt8]]
+    /// The collected choices as the answer reports them (chat reads tool calls out of the text).
+    func finalChoices(_ choices: [GeneratedChoice]) -> [GeneratedChoice]
     /// The usage event. `always`: even when the request did not ask for it (the cache keeps it
     /// for later requests that do).
     func usageEvent(_ usage: Usage, always: Bool) -> [UInt8]?
@@ -53,9 +56,11 @@ protocol WireAdapter: Sendable {
 }
 
 extension WireAdapter {
-    func finishEvent(choice: Int, reason: WireFinishReason) -> [UInt8] {
-        ServerSentEvents.event(builder.finishChunk(choice: choice, reason: reason))
+    mutating func finishEvents(choice: Int, reason: WireFinishReason) -> [[UInt8]] {
+        [ServerSentEvents.event(builder.finishChunk(choice: choice, reason: reason))]
     }
+
+    func finalChoices(_ choices: [GeneratedChoice]) -> [GeneratedChoice] { choices }
 
     func usageEvent(_ usage: Usage, always: Bool) -> [UInt8]? {
         (always ? usageBuilder : builder).usageChunk(usage).map { ServerSentEvents.event($0) }
