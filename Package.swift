@@ -57,7 +57,7 @@ let package = Package(
         ]),
         // The commands are a library (sources in Sources/sluice) so that two executables share them.
         .target(name: "SluiceCLI", dependencies: [
-            "SluiceGateway", "SluiceEngine",
+            "SluiceGateway", "SluiceEngine", "SluiceGrammar", "SluiceAPI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/sluice"),

@@ -64,10 +64,10 @@ extension ValidatedChatRequest {
     public static func validate(body: [UInt8]) throws(APIError) -> ValidatedChatRequest {
         let json: JSONValue
         do { json = try JSONParser.parse(body) } catch { throw APIError.invalidJSON(error) }
-        return try validate(json)
+        return try validate(json, keyOrder: schemaKeyOrder(json, body: body))
     }
 
-    public static func validate(_ json: JSONValue) throws(APIError) -> ValidatedChatRequest {
+    public static func validate(_ json: JSONValue, keyOrder: [[String]: [String]] = [:]) throws(APIError) -> ValidatedChatRequest {
         let body = try JSONObjectReader(json, path: "")
         let model = try expectString(body.required("model"), path: "model")
         try UnsupportedParameters.check(body, endpoint: .chatCompletions)
@@ -94,7 +94,8 @@ extension ValidatedChatRequest {
             model: model, messages: messages, maxTokens: maxCompletionTokens ?? maxTokens,
             sampling: try SamplingParameters.read(from: body), output: try OutputOptions.read(from: body),
             logprobs: logprobs, topLogprobs: topLogprobs ?? 0,
-            responseFormat: try ResponseFormat.read(from: body), tools: try ToolRequest.read(from: body))
+            responseFormat: try ResponseFormat.read(from: body, keyOrder: keyOrder),
+            tools: try ToolRequest.read(from: body, keyOrder: keyOrder))
     }
 
     private static func validateMessage(_ raw: JSONValue, path: String) throws(APIError) -> ValidatedChatMessage {

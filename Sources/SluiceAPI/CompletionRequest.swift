@@ -26,10 +26,10 @@ extension ValidatedCompletionRequest {
     public static func validate(body: [UInt8]) throws(APIError) -> ValidatedCompletionRequest {
         let json: JSONValue
         do { json = try JSONParser.parse(body) } catch { throw APIError.invalidJSON(error) }
-        return try validate(json)
+        return try validate(json, keyOrder: schemaKeyOrder(json, body: body))
     }
 
-    public static func validate(_ json: JSONValue) throws(APIError) -> ValidatedCompletionRequest {
+    public static func validate(_ json: JSONValue, keyOrder: [[String]: [String]] = [:]) throws(APIError) -> ValidatedCompletionRequest {
         let body = try JSONObjectReader(json, path: "")
         let model = try expectString(body.required("model"), path: "model")
         try UnsupportedParameters.check(body, endpoint: .completions)
@@ -46,7 +46,7 @@ extension ValidatedCompletionRequest {
         return ValidatedCompletionRequest(
             model: model, prompts: prompts, maxTokens: maxTokens,
             sampling: try SamplingParameters.read(from: body), output: try OutputOptions.read(from: body),
-            logprobs: try body.int("logprobs", in: 0...5), echo: echo, responseFormat: try ResponseFormat.read(from: body))
+            logprobs: try body.int("logprobs", in: 0...5), echo: echo, responseFormat: try ResponseFormat.read(from: body, keyOrder: keyOrder))
     }
 
     /// string | [string] | [int] | [[int]] (CreateCompletionRequest.prompt).

@@ -13,6 +13,9 @@ public struct JSONParser {
 
     private let bytes: [UInt8]
     private var position = 0
+    /// Set only by `parseRecordingKeyOrder`: the path being parsed and each object's keys in order.
+    private var path: [String] = []
+    private var keyOrder: [[String]: [String]]?
 
     public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
         var parser = JSONParser(bytes: bytes)
@@ -21,6 +24,20 @@ public struct JSONParser {
         parser.skipWhitespace()
         guard parser.position == bytes.count else { throw parser.error("unexpected data after the JSON value") }
         return value
+    }
+
+    /// Parses and also reports, for every object, its keys in document order, by JSON path
+    /// (object keys and array indices as strings: `["tools", "0", "function", "parameters",
+    /// "properties"]`). `JSONValue.object` forgets order; a JSON Schema's property order is what
+    /// a client declared (a Pydantic model's fields), and the constrained output follows it.
+    public static func parseRecordingKeyOrder(_ bytes: [UInt8]) throws(JSONParseError) -> (value: JSONValue, keyOrder: [[String]: [String]]) {
+        var parser = JSONParser(bytes: bytes)
+        parser.keyOrder = [:]
+        parser.skipWhitespace()
+        let value = try parser.parseValue(depth: 0)
+        parser.skipWhitespace()
+        guard parser.position == bytes.count else { throw parser.error("unexpected data after the JSON value") }
+        return (value, parser.keyOrder ?? [:])
     }
 
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
@@ -71,7 +88,14 @@ public struct JSONParser {
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':'") }
             position += 1
             skipWhitespace()
-            members[key] = try parseValue(depth: depth + 1)
+            if keyOrder != nil {
+                if members[key] == nil { keyOrder?[path, default: []].append(key) }
+                path.append(key)
+                members[key] = try parseValue(depth: depth + 1)
+                path.removeLast()
+            } else {
+                members[key] = try parseValue(depth: depth + 1)
+            }
             skipWhitespace()
             guard position < bytes.count else { throw error("unterminated object") }
             if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
@@ -87,7 +111,13 @@ public struct JSONParser {
         if position < bytes.count, bytes[position] == UInt8(ascii: "]") { position += 1; return .array(elements) }
         while true {
             skipWhitespace()
-            elements.append(try parseValue(depth: depth + 1))
+            if keyOrder != nil {
+                path.append(String(elements.count))
+                elements.append(try parseValue(depth: depth + 1))
+                path.removeLast()
+            } else {
+                elements.append(try parseValue(depth: depth + 1))
+            }
             skipWhitespace()
             guard position < bytes.count else { throw error("unterminated array") }
             if bytes[position] == UInt8(ascii: ",") { position += 1; continue }

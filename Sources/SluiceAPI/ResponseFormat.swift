@@ -22,17 +22,21 @@ public struct JSONSchemaFormat: Hashable, Sendable {
     /// Recorded for the cache key; the output is constrained either way (a grammar cannot enforce
     /// a schema "loosely").
     public var strict: Bool
+    /// Each object's keys in the order the client wrote them, by path inside `schema` (see
+    /// `JSONParser.parseRecordingKeyOrder`): properties are generated in declared order.
+    public var keyOrder: [[String]: [String]]
 
-    public init(name: String, description: String? = nil, schema: JSONValue, strict: Bool) {
+    public init(name: String, description: String? = nil, schema: JSONValue, strict: Bool, keyOrder: [[String]: [String]] = [:]) {
         self.name = name
         self.description = description
         self.schema = schema
         self.strict = strict
+        self.keyOrder = keyOrder
     }
 }
 
 extension ResponseFormat {
-    static func read(from body: JSONObjectReader) throws(APIError) -> ResponseFormat {
+    static func read(from body: JSONObjectReader, keyOrder: [[String]: [String]] = [:]) throws(APIError) -> ResponseFormat {
         guard let raw = body.value("response_format") else { return .text }
         let format = try JSONObjectReader(raw, path: "response_format")
         let type = try expectString(format.required("type"), path: "response_format.type")
@@ -51,7 +55,8 @@ extension ResponseFormat {
             default: throw typeError("response_format.json_schema.schema", expected: "an object (a JSON Schema)", got: schema)
             }
             return .jsonSchema(JSONSchemaFormat(name: name, description: try spec.string("description"), schema: schema,
-                                                strict: try spec.bool("strict") ?? false))
+                                                strict: try spec.bool("strict") ?? false,
+                                                keyOrder: keyOrder.under(["response_format", "json_schema", "schema"])))
         default:
             throw APIError.invalidRequest("Invalid value for 'response_format.type': '\(type)'. Supported values are: 'text', 'json_object' and 'json_schema'.", param: "response_format.type")
         }
@@ -66,4 +71,24 @@ func checkFunctionStyleName(_ name: String, path: String) throws(APIError) {
     guard valid else {
         throw APIError.invalidRequest("Invalid '\(path)': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]{1,64}$'.", param: path)
     }
+}
+
+extension Dictionary where Key == [String], Value == [String] {
+    /// The `properties` objects below `prefix`, with the prefix removed from their paths (the
+    /// order of other objects' keys, `{"type", "properties"}`, changes nothing).
+    func under(_ prefix: [String]) -> [[String]: [String]] {
+        var result: [[String]: [String]] = [:]
+        for (path, keys) in self where path.count > prefix.count && path.last == "properties"
+            && Array(path.prefix(prefix.count)) == prefix {
+            result[Array(path.dropFirst(prefix.count))] = keys
+        }
+        return result
+    }
+}
+
+/// The key order of a body, recorded only when a schema in it will be compiled (a second,
+/// recording parse of those requests alone: the common request pays nothing).
+func schemaKeyOrder(_ json: JSONValue, body: [UInt8]) -> [[String]: [String]] {
+    guard json["response_format"] != nil || json["tools"] != nil else { return [:] }
+    return (try? JSONParser.parseRecordingKeyOrder(body))?.keyOrder ?? [:]
 }

@@ -9,12 +9,16 @@ public struct ToolDefinition: Hashable, Sendable {
     /// any object).
     public var parameters: JSONValue?
     public var strict: Bool
+    /// The declared key order inside `parameters` (see `JSONSchemaFormat.keyOrder`).
+    public var parametersKeyOrder: [[String]: [String]]
 
-    public init(name: String, description: String? = nil, parameters: JSONValue? = nil, strict: Bool = false) {
+    public init(name: String, description: String? = nil, parameters: JSONValue? = nil, strict: Bool = false,
+                parametersKeyOrder: [[String]: [String]] = [:]) {
         self.name = name
         self.description = description
         self.parameters = parameters
         self.strict = strict
+        self.parametersKeyOrder = parametersKeyOrder
     }
 }
 
@@ -47,13 +51,14 @@ public struct ToolRequest: Hashable, Sendable {
 }
 
 extension ToolRequest {
-    static func read(from body: JSONObjectReader) throws(APIError) -> ToolRequest {
+    static func read(from body: JSONObjectReader, keyOrder: [[String]: [String]] = [:]) throws(APIError) -> ToolRequest {
         var tools: [ToolDefinition] = []
         if let raw = body.value("tools") {
             guard case let .array(items) = raw else { throw typeError("tools", expected: "an array", got: raw) }
             var names = Set<String>()
             for (index, item) in items.enumerated() {
-                let tool = try readTool(item, path: "tools[\(index)]")
+                var tool = try readTool(item, path: "tools[\(index)]")
+                tool.parametersKeyOrder = keyOrder.under(["tools", String(index), "function", "parameters"])
                 guard names.insert(tool.name).inserted else {
                     throw APIError.invalidRequest("Invalid 'tools[\(index)].function.name': the function name '\(tool.name)' is used by another tool; names must be unique.", param: "tools[\(index)].function.name")
                 }

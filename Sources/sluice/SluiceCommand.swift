@@ -12,6 +12,7 @@ public struct SluiceCommand: AsyncParsableCommand {
             ServeCommand.self,
             GenerateCommand.self,
             BenchEngineCommand.self,
+            BenchGrammarCommand.self,
             KeysCommand.self,
         ]
     )

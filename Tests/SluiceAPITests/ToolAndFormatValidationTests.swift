@@ -76,6 +76,21 @@ import Testing
         #expect(fragment["choices"]?[0]?["delta"]?["tool_calls"]?[0]?.keys == ["index", "function"])
     }
 
+    /// `JSONValue.object` forgets order; the schemas' declared property order is recorded aside.
+    @Test func schemaKeyOrderIsRecordedAsWritten() throws {
+        let request = try ValidatedChatRequest.validate(body: chatBody("'response_format':{'type':'json_schema','json_schema':{'name':'p','schema':{'type':'object','properties':{'zeta':{'type':'string'},'alpha':{'type':'object','properties':{'b':{},'a':{}}}}}}},'tools':[\(Self.weather)]"))
+        guard case .jsonSchema(let spec) = request.responseFormat else {
+            Issue.record("json_schema expected")
+            return
+        }
+        #expect(spec.keyOrder[["properties"]] == ["zeta", "alpha"])
+        #expect(spec.keyOrder[["properties", "alpha", "properties"]] == ["b", "a"])
+        #expect(request.tools.tools[0].parametersKeyOrder[["properties"]] == ["city"])
+        let (_, order) = try JSONParser.parseRecordingKeyOrder(Array(#"{"b":1,"a":[{"y":1,"x":2}],"b":3}"#.utf8))
+        #expect(order[[]] == ["b", "a"])
+        #expect(order[["a", "0"]] == ["y", "x"])
+    }
+
     @Test func canonicalTextSortsKeysAndEscapes() throws {
         let value = try JSONParser.parse(#"{"b":[1,2.5,"x\"y\n"],"a":{"z":null,"y":true}}"#)
         #expect(value.canonicalText == #"{"a":{"y":true,"z":null},"b":[1,2.5,"x\"y\n"]}"#)

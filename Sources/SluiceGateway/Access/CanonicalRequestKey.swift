@@ -105,6 +105,7 @@ public struct CanonicalRequestKey: Sendable {
             key.add("tool.name", tool.name)
             key.add("tool.description", tool.description) { $0.add("value", $1) }
             key.add("tool.parameters", tool.parameters?.canonicalText) { $0.add("value", $1) }
+            key.addKeyOrder(tool.parametersKeyOrder)
             key.add("tool.strict", tool.strict)
         }
         switch request.tools.choice {
@@ -164,6 +165,18 @@ public struct CanonicalRequestKey: Sendable {
             add("schema.name", spec.name)
             add("schema.strict", spec.strict)
             add("schema", spec.schema.canonicalText)
+            addKeyOrder(spec.keyOrder)
+        }
+    }
+
+    /// Property order changes the generated document, so it is part of the key.
+    mutating func addKeyOrder(_ order: [[String]: [String]]) {
+        add("key_order", order.count)
+        for (path, keys) in order.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+            add("path", path.count)
+            for component in path { add("p", component) }
+            add("keys", keys.count)
+            for key in keys { add("k", key) }
         }
     }
 

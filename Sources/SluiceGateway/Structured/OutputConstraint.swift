@@ -23,13 +23,21 @@ struct ConstraintPlan: Sendable {
     /// The grammar cache's key: equal keys, equal grammars.
     var cacheKey: String
 
+    /// One space after `:` and `,` at most, the spacing models write by habit (`{"a": 1, "b": 2}`),
+    /// so the grammar rarely fights the model's own next token; never more (bounded output).
+    static let compiler: JSONSchemaCompiler = {
+        var options = JSONSchemaOptions()
+        options.whitespace = .spaceAfterSeparators
+        return JSONSchemaCompiler(options: options)
+    }()
+
     /// Calls after the first are allowed up to this many in all (`parallel_tool_calls`): small
     /// models otherwise repeat a call until `max_tokens`.
     static let maxParallelCalls = 8
 
     /// nil when nothing is constrained (text answer, `tool_choice: none` or no tools).
     static func chat(responseFormat: ResponseFormat, tools: ToolRequest, format: ToolCallFormat) throws(APIError) -> ConstraintPlan? {
-        let compiler = JSONSchemaCompiler()
+        let compiler = Self.compiler
         var builder = GrammarBuilder()
         let answer = try answerExpression(responseFormat, compiler: compiler, builder: &builder)
         if tools.isOff {
@@ -43,7 +51,7 @@ struct ConstraintPlan: Sendable {
         for (index, tool) in tools.tools.enumerated() where functions.contains(where: { $0.name == tool.name }) {
             let schema = tool.parameters ?? .object(["type": .string("object")])
             do {
-                calls.append((tool.name, try compiler.compile(schema, into: &builder)))
+                calls.append((tool.name, try compiler.compile(schema, keyOrder: tool.parametersKeyOrder, into: &builder)))
             } catch {
                 throw APIError.schemaRefused(error, param: "tools[\(index)].function.parameters")
             }
@@ -59,7 +67,8 @@ struct ConstraintPlan: Sendable {
             let next = GrammarExpr.choice(calls.map { block(named: $0.name, arguments: $0.arguments, dropping: 0) })
             return .sequence([first, .repetition(.sequence([.literal(format.separator), next]), min: 0, max: maxParallelCalls - 1)])
         }
-        let toolKey = "tools:" + functions.map { $0.name + "=" + ($0.parameters?.canonicalText ?? "") }.joined(separator: "\u{1}")
+        let toolKey = "tools:" + functions.map { $0.name + "=" + ($0.parameters?.canonicalText ?? "") + Self.key($0.parametersKeyOrder) }
+            .joined(separator: "\u{1}")
             + "|parallel:\(tools.parallelCalls)|format:\(format)"
         switch tools.choice {
         case .required, .function:
@@ -81,7 +90,7 @@ struct ConstraintPlan: Sendable {
     /// `/v1/completions`' `response_format` extension.
     static func completion(responseFormat: ResponseFormat) throws(APIError) -> ConstraintPlan? {
         var builder = GrammarBuilder()
-        guard let answer = try answerExpression(responseFormat, compiler: JSONSchemaCompiler(), builder: &builder) else { return nil }
+        guard let answer = try answerExpression(responseFormat, compiler: compiler, builder: &builder) else { return nil }
         return ConstraintPlan(grammar: builder.build(root: answer), trigger: nil, cacheKey: "answer:" + key(responseFormat))
     }
 
@@ -91,10 +100,10 @@ struct ConstraintPlan: Sendable {
         case .text:
             return nil
         case .jsonObject:
-            return JSONSchemaCompiler.anyObject(into: &builder)
+            return JSONSchemaCompiler.anyObject(into: &builder, whitespace: compiler.options.whitespace)
         case .jsonSchema(let spec):
             do {
-                return try compiler.compile(spec.schema, into: &builder)
+                return try compiler.compile(spec.schema, keyOrder: spec.keyOrder, into: &builder)
             } catch {
                 throw APIError.schemaRefused(error, param: "response_format.json_schema.schema")
             }
@@ -105,8 +114,13 @@ struct ConstraintPlan: Sendable {
         switch format {
         case .text: return "text"
         case .jsonObject: return "json_object"
-        case .jsonSchema(let spec): return "json_schema:" + spec.schema.canonicalText
+        case .jsonSchema(let spec): return "json_schema:" + spec.schema.canonicalText + key(spec.keyOrder)
         }
+    }
+
+    private static func key(_ order: [[String]: [String]]) -> String {
+        order.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+            .map { "|" + $0.key.joined(separator: "/") + "=" + $0.value.joined(separator: ",") }.joined()
     }
 }
 
