@@ -45,9 +45,14 @@ def prompt_text(schema: dict) -> str:
     return f"Example of {what[0].lower() + what[1:]}\nJSON: "
 
 
+FORMAT_CHECKER = jsonschema.Draft202012Validator.FORMAT_CHECKER
+
+
 def validator(schema: dict) -> jsonschema.Draft202012Validator:
-    """Draft 2020-12 with format checking (date-time and time need rfc3339-validator installed)."""
-    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    """Draft 2020-12 with format checking (date-time and time need rfc3339-validator installed).
+    The draft's own checker, not a bare `jsonschema.FormatChecker()`: that one mixes every draft's
+    checkers and its `time` is draft 3's `%H:%M:%S`, which rejects RFC 3339 times such as `10:20:30Z`."""
+    return jsonschema.Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
 
 
 def validation_errors(schema: dict, document) -> list[str]:
@@ -57,7 +62,7 @@ def validation_errors(schema: dict, document) -> list[str]:
 
 def check_format_checkers() -> None:
     """Fails loudly when a format the corpus uses would silently go unchecked."""
-    checkers = jsonschema.FormatChecker().checkers
+    checkers = FORMAT_CHECKER.checkers
     missing = [name for name in ("date-time", "date", "time", "uuid", "email") if name not in checkers]
     assert not missing, f"jsonschema cannot check formats {missing}: install rfc3339-validator (requirements.txt)"
 

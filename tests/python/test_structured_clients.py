@@ -9,7 +9,7 @@ off, so a first answer that does not parse fails the test instead of being retri
 from __future__ import annotations
 
 import json
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
 import httpx
 import instructor
@@ -36,7 +36,7 @@ class Person(BaseModel):
     role: Literal["admin", "editor", "viewer"]
     email: Optional[str] = Field(default=None, max_length=60)
     address: Address
-    tags: list[str] = Field(default_factory=list, max_length=3)
+    tags: list[Annotated[str, Field(max_length=20)]] = Field(default_factory=list, max_length=3)
 
 
 class GetWeather(BaseModel):
