@@ -167,14 +167,17 @@ def grammar_microbench(binary: str) -> dict | None:
         print(f"bench-grammar unavailable (exit {done.returncode}): {done.stderr.strip()[:300]}", file=sys.stderr)
         return None
     try:
-        # The JSON object is the last line that parses (the command may log before it).
-        for line in reversed(done.stdout.strip().splitlines()):
-            if line.startswith("{"):
-                return json.loads(line)
         return json.loads(done.stdout)
     except ValueError:
-        print(f"bench-grammar printed no JSON: {done.stdout[:300]}", file=sys.stderr)
-        return None
+        pass
+    for line in reversed(done.stdout.strip().splitlines()):  # one JSON line after log lines
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except ValueError:
+                break
+    print(f"bench-grammar printed no JSON: {done.stdout[:300]}", file=sys.stderr)
+    return None
 
 
 def grammar_section(result: dict | None) -> list[str]:
