@@ -135,3 +135,12 @@ def max_document_chars(schema, root: dict | None = None, stack: tuple = ()) -> f
                 sizes.append(2 + sum(len(json.dumps(name)) + 2 + max_document_chars(sub, root, stack)
                                      for name, sub in schema.get("properties", {}).items()))
     return max(sizes)
+
+
+def error_names_keyword(param: str | None, message: str, keyword: str) -> bool:
+    """A 400 for an unsupported schema keyword names it: as the last step of `param`
+    (`...properties.a.not`) or quoted in the message ('not', "not" or `not`). A bare substring
+    would not do: "not" is in "not supported"."""
+    if param and (param.endswith("." + keyword) or param.endswith("['" + keyword + "']")):
+        return True
+    return any(quote + keyword + quote in message for quote in ("'", '"', "`"))
