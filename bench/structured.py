@@ -206,7 +206,7 @@ def medians(cells: list[dict], mode: str, clients: int, key: str) -> float:
 
 
 def write_report(cells, levels, rounds, duration, extra, warm, valid, grammar, corpus_size, path) -> None:
-    fmt_s = lambda v: f"{v * 1000:.0f} ms" if v < 1 else f"{v:.2f} s"
+    fmt_s = lambda v: f"{v * 1000:.1f} ms" if v < 0.01 else f"{v * 1000:.0f} ms" if v < 1 else f"{v:.2f} s"
     lines = ["# Structured output: constrained vs unconstrained decoding", "",
              f"`bench/structured.py`: closed-loop streaming chat, each client sending requests back to back with "
              f"prompts made from the {corpus_size} corpus schemas (`tests/python/fixtures/structured_schemas`), "
