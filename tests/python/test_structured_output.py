@@ -347,3 +347,64 @@ def test_malformed_response_format_is_a_400_naming_it(client, model_id, response
                                        response_format=response_format)
     assert caught.value.status_code == 400
     assert (caught.value.param or "").startswith("response_format"), caught.value.param
+
+
+# ---------------------------------------------------------------- batching and other features together
+
+def test_masks_stay_with_their_own_sequence_in_a_batch(client, model_id):
+    """Constrained and unconstrained sequences decode in one batch: a mask must apply to its own row
+    only. Greedy answers alone and in company are the same (up to a near tie, as in
+    test_serving_batching), both for a plain request among constrained ones and the other way round."""
+    from test_serving_batching import assert_same_up_to_near_tie
+
+    plain = dict(model=model_id, messages=[{"role": "user", "content": "Describe a sunrise over the mountains."}],
+                 temperature=0, max_tokens=24, logprobs=True, top_logprobs=2)
+    name = "misc_weather_report"
+    constrained = dict(model=model_id, messages=prompt_messages(SCHEMAS[name]), temperature=0, max_tokens=300,
+                       logprobs=True, top_logprobs=2, response_format=json_schema_format(name, SCHEMAS[name]))
+    plain_alone = client.chat.completions.create(**plain).choices[0]
+    constrained_alone = client.chat.completions.create(**constrained).choices[0]
+    company = [(other, SCHEMAS[other]) for other in ("ecommerce_order", "rpg_character", "food_recipe", "api_github_issue")]
+    with concurrent.futures.ThreadPoolExecutor(10) as pool:
+        busy = [pool.submit(client.chat.completions.create, model=model_id, messages=prompt_messages(schema),
+                            temperature=0, max_tokens=200, response_format=json_schema_format(other, schema))
+                for other, schema in company]
+        busy += [pool.submit(client.chat.completions.create, model=model_id, temperature=0, max_tokens=200,
+                             messages=[{"role": "user", "content": f"Write a sentence about the number {i}."}])
+                 for i in range(4)]
+        time.sleep(0.05)  # join a batch that is already decoding
+        plain_crowded = pool.submit(client.chat.completions.create, **plain)
+        constrained_crowded = pool.submit(client.chat.completions.create, **constrained)
+        for future in busy:
+            future.result()
+        assert_same_up_to_near_tie(plain_alone, plain_crowded.result().choices[0])
+        assert_same_up_to_near_tie(constrained_alone, constrained_crowded.result().choices[0])
+    assert constrained_alone.finish_reason == "stop"
+    assert_valid(SCHEMAS[name], constrained_alone.message.content)
+
+
+def test_response_format_with_tools_and_tool_choice_none_is_a_valid_document(client, model_id):
+    name = "misc_classification"
+    tool = {"type": "function", "function": {"name": "escalate", "parameters": {
+        "type": "object", "properties": {"reason": {"type": "string", "maxLength": 60}}, "required": ["reason"]}}}
+    response = chat(client, model_id, name, tools=[tool], tool_choice="none")
+    choice = response.choices[0]
+    assert not choice.message.tool_calls
+    assert choice.finish_reason == "stop"
+    assert_valid(SCHEMAS[name], choice.message.content)
+
+
+def test_response_format_with_tools_auto_gives_a_call_or_a_valid_document(client, model_id):
+    name = "misc_classification"
+    tool = {"type": "function", "function": {"name": "escalate", "parameters": {
+        "type": "object", "properties": {"reason": {"type": "string", "maxLength": 60}}, "required": ["reason"],
+        "additionalProperties": False}}}
+    choice = chat(client, model_id, name, tools=[tool], tool_choice="auto").choices[0]
+    if choice.message.tool_calls:
+        assert choice.finish_reason == "tool_calls"
+        for call in choice.message.tool_calls:
+            assert call.function.name == "escalate"
+            assert not validation_errors(tool["function"]["parameters"], json.loads(call.function.arguments))
+    else:
+        assert choice.finish_reason == "stop"
+        assert_valid(SCHEMAS[name], choice.message.content)
