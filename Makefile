@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 PYTEST := .venv/bin/python -m pytest
 
-.PHONY: deps deps-serve model build serve test test-swift test-python bench bench-http bench-engine bench-serving bench-gateway bench-before-after clean
+.PHONY: deps deps-serve model build serve test test-swift test-python bench bench-http bench-engine bench-serving bench-gateway bench-before-after bench-structured clean
 
 deps:
 	@scripts/install-deps.sh all
@@ -51,6 +51,11 @@ bench-engine: deps model build
 
 bench-serving: deps model build
 	SLUICE_BIN=$(BIN_DIR)/sluice SLUICE_MODEL=$(CURDIR)/$(MODEL) .venv/bin/python bench/serving.py
+
+# Constrained (response_format json_schema over the test corpus) vs unconstrained streaming chat,
+# interleaved; plus `sluice bench-grammar` mask timings when the binary has the command.
+bench-structured: deps model build
+	SLUICE_BIN=$(BIN_DIR)/sluice SLUICE_MODEL=$(CURDIR)/$(MODEL) .venv/bin/python bench/structured.py
 
 bench-gateway: deps model build
 	SLUICE_BIN=$(BIN_DIR)/sluice bench/gateway.sh

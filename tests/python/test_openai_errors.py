@@ -49,13 +49,8 @@ def test_prompt_over_the_context_is_context_length_exceeded(client, model_id):
     assert caught.value.param == "prompt"
 
 
-TOOL = {"type": "function", "function": {"name": "get_weather", "description": "Weather in a city",
-                                         "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
-                                                        "required": ["city"]}}}
-
-
 @pytest.mark.parametrize("extra, param", [
-    ({"functions": [TOOL["function"]]}, "functions"),
+    ({"functions": [{"name": "get_weather", "parameters": {"type": "object"}}]}, "functions"),
     ({"modalities": ["text", "audio"], "audio": {"voice": "alloy", "format": "wav"}}, "audio"),
     ({"prediction": {"type": "content", "content": "x"}}, "prediction"),
     ({"web_search_options": {}}, "web_search_options"),
