@@ -1,0 +1,42 @@
+// `format`: each supported format is written as an anchored pattern (see SchemaPattern.swift)
+// whose every match is valid for the format, and compiled once per builder into a shared rule.
+// Conservative on purpose: every string produced is valid, not every valid string producible.
+
+enum StringFormats {
+    private static let year = #"[0-9]{4}"#
+    /// Years divisible by 4 but not by 100, or by 400.
+    private static let leapYear = #"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)"#
+    /// RFC 3339 full-date with the real number of days in each month (Feb 29 only in leap years).
+    private static let date =
+        #"(?:\#(year)-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|\#(leapYear)-02-29)"#
+    /// RFC 3339 full-time: seconds 00–59 (no leap second), fraction ≤ 9 digits, `Z` or an offset.
+    private static let time = #"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,9})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"#
+    private static let label = #"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"#
+    private static let pchar = #"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})"#
+
+    static let patterns: [String: String] = [
+        "date": "^\(date)$",
+        "time": "^\(time)$",
+        "date-time": "^\(date)T\(time)$",
+        "uuid": #"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"#,
+        // A practical subset of RFC 5321 addresses: dot-atoms of [A-Za-z0-9_%+-] (local part ≤ 63
+        // characters) at a domain of 2–4 labels whose last is 2–24 letters.
+        "email": #"^[A-Za-z0-9_%+-]{1,15}(?:\.[A-Za-z0-9_%+-]{1,15}){0,3}@(?:\#(label)\.){1,3}[A-Za-z]{2,24}$"#,
+        "hostname": #"^\#(label)(?:\.\#(label)){0,2}$"#,
+        "ipv4": #"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$"#,
+        // Loosely: scheme://host[:port][/path][?query][#fragment], percent-escapes well formed.
+        "uri": #"^[a-z][a-z0-9+.-]{0,15}://\#(label)(?:\.\#(label)){0,2}(?::[0-9]{1,5})?(?:/\#(pchar)*)*(?:\?(?:\#(pchar)|[/?])*)?(?:#(?:\#(pchar)|[/?])*)?$"#,
+    ]
+
+    static var supported: [String] { patterns.keys.sorted() }
+
+    /// The content grammar (between the quotes) of `format`, nil if unsupported.
+    static func content(_ format: String, into builder: inout GrammarBuilder) -> GrammarExpr? {
+        guard let pattern = patterns[format] else { return nil }
+        let rule = builder.sharedRule("format:\(format)") { builder, _ in
+            // The patterns above are fixed and within the supported subset.
+            try! PatternCompiler.compile(pattern, maxRepetition: 1000, into: &builder)
+        }
+        return .rule(rule)
+    }
+}
