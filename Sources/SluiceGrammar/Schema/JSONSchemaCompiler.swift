@@ -29,8 +29,11 @@
 // Objects: the declared properties come in a fixed order: first those named in `required`, in
 // that array's order, then the optional ones sorted by name (`JSONValue.object` is a dictionary,
 // so the schema's own order is not known). When additional properties are allowed they come
-// after the declared ones, with any key (a key equal to a declared one is not excluded: the
-// document then has a duplicate key, which parsers resolve last-wins).
+// after the declared ones. Their keys are never one of the declared names (else the value would
+// escape the declared property's schema, or a `false` property would appear): with declared
+// properties, additional keys are written without escapes (any character but `"`, `\` and
+// controls) and a key trie keeps them off the declared names. Additional keys are not kept
+// distinct from each other (a repeated key is valid JSON; parsers keep the last).
 //
 // Numbers: at most `maxIntegerDigits` digits before the point, `maxFractionDigits` after it and
 // `maxExponentDigits` in the exponent. Integers in a bounded range get an exact digit-range
@@ -493,7 +496,10 @@ struct SchemaCompilation {
             if value == .choice([]) { continue }  // `false`: the property must be absent
             optional.append(member(name, value))
         }
-        let extra = additional.map { GrammarExpr.sequence([.rule(JSONPieces.stringRule(&builder)), pieces.colon, $0]) }
+        let declaredNames = Set(properties.keys)
+        let extraKey: GrammarExpr? = additional == nil ? nil
+            : declaredNames.isEmpty ? .rule(JSONPieces.stringRule(&builder)) : Self.keyExcluding(declaredNames, builder: &builder)
+        let extra = additional.map { GrammarExpr.sequence([extraKey!, pieces.colon, $0]) }
         let comma = pieces.comma
         let extras: GrammarExpr? = extra.map { .repetition(.sequence([comma, $0]), min: 0, max: nil) }
 
@@ -520,6 +526,50 @@ struct SchemaCompilation {
             if !firsts.isEmpty { content.append(.optional(firsts.count == 1 ? firsts[0] : .choice(firsts))) }
         }
         return .sequence([.literal("{")] + content + [.literal("}")])
+    }
+
+    /// A JSON string key (quotes included) that is none of `names`: unescaped characters only
+    /// (so each key has one spelling), walking the trie of the names: at each node the key may
+    /// end (unless the node spells a name), follow a child, or leave the trie with any other
+    /// character and then go on freely.
+    static func keyExcluding(_ names: Set<String>, builder: inout GrammarBuilder) -> GrammarExpr {
+        let plain = ScalarSet([0x20...0x21, 0x23...0x5B, 0x5D...ScalarSet.maxScalar])
+        let plainRule = builder.sharedRule("json-plain-key-char") { _, _ in PatternCompiler.encode(plain) }
+        let quote = GrammarExpr.literal("\"")
+        let freeTail = GrammarExpr.sequence([.repetition(.rule(plainRule), min: 0, max: nil), quote])
+        final class Node {
+            var children: [UInt32: Node] = [:]
+            var terminal = false
+        }
+        let root = Node()
+        for name in names {
+            let scalars = name.unicodeScalars.map(\.value)
+            guard scalars.allSatisfy({ plain.contains($0) }) else { continue }  // cannot be spelt without escapes
+            var node = root
+            for scalar in scalars {
+                if let child = node.children[scalar] { node = child } else {
+                    let child = Node()
+                    node.children[scalar] = child
+                    node = child
+                }
+            }
+            node.terminal = true
+        }
+        func expression(_ node: Node) -> GrammarExpr {
+            var alternatives: [GrammarExpr] = []
+            if !node.terminal { alternatives.append(quote) }
+            for scalar in node.children.keys.sorted() {
+                alternatives.append(.sequence([.literal(jsonEncodedScalar(scalar)), expression(node.children[scalar]!)]))
+            }
+            let others = ScalarSet(node.children.keys.map { $0...$0 }).union(plain.complement).complement
+            if !others.ranges.isEmpty {
+                let key = "json-plain-key-char-but:" + node.children.keys.sorted().map { String($0, radix: 16) }.joined(separator: ",")
+                let divergent = node.children.isEmpty ? plainRule : builder.sharedRule(key) { _, _ in PatternCompiler.encode(others) }
+                alternatives.append(.sequence([.rule(divergent), freeTail]))
+            }
+            return .choice(alternatives)
+        }
+        return .sequence([quote, expression(root)])
     }
 
     // MARK: array

@@ -49,6 +49,8 @@ struct ScalarSet: Hashable {
 
     func union(_ other: ScalarSet) -> ScalarSet { ScalarSet(ranges + other.ranges) }
 
+    func contains(_ scalar: UInt32) -> Bool { ranges.contains { $0.contains(scalar) } }
+
     /// All scalars (surrogates excluded) not in this set.
     var complement: ScalarSet {
         var result: [ClosedRange<UInt32>] = []
