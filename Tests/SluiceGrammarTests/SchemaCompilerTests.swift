@@ -277,3 +277,33 @@ import Testing
         #expect(object && array)
     }
 }
+
+@Suite struct SchemaPropertyOrderTests {
+    static func grammar(_ text: String, keyOrder: [[String]: [String]]) throws -> ReferenceRecognizer {
+        var builder = GrammarBuilder()
+        let root = try JSONSchemaCompiler().compile(try JSONParser.parse(text), keyOrder: keyOrder, into: &builder)
+        return ReferenceRecognizer(builder.build(root: root))
+    }
+
+    @Test func recordedKeyOrderIsFollowedWithOptionalMembersAnywhere() throws {
+        let schema = #"{"type":"object","properties":{"b":{"type":"integer"},"a":{"type":"integer"},"d":{"type":"integer"},"c":{"type":"integer"}},"required":["a","c"],"additionalProperties":false}"#
+        let recognizer = try Self.grammar(schema, keyOrder: [["properties"]: ["b", "a", "d", "c"]])
+        for document in [#"{"a":1,"c":2}"#, #"{"b":0,"a":1,"c":2}"#, #"{"a":1,"d":3,"c":2}"#, #"{"b":0,"a":1,"d":3,"c":2}"#] {
+            #expect(recognizer.accepts(document), "\(document)")
+        }
+        for document in [#"{"c":2,"a":1}"#, #"{"a":1,"b":0,"c":2}"#, #"{"b":0,"c":2}"#, #"{,"a":1,"c":2}"#, #"{"b":0,"a":1,"c":2,"d":3}"#] {
+            #expect(!recognizer.accepts(document), "\(document)")
+        }
+    }
+
+    @Test func nestedObjectsAndDefaultsWithoutAnEntry() throws {
+        let schema = #"{"type":"object","properties":{"z":{"type":"object","properties":{"y":{"type":"integer"},"x":{"type":"integer"}},"required":["x","y"],"additionalProperties":false},"a":{"type":"integer"}},"required":["a","z"],"additionalProperties":false}"#
+        let recognizer = try Self.grammar(schema, keyOrder: [["properties"]: ["z", "a"], ["properties", "z", "properties"]: ["y", "x"]])
+        let ordered = recognizer.accepts(#"{"z":{"y":1,"x":2},"a":3}"#)
+        let unordered = recognizer.accepts(#"{"a":3,"z":{"x":2,"y":1}}"#)
+        #expect(ordered && !unordered)
+        let defaults = try Self.grammar(schema, keyOrder: [:])
+        let byRequired = defaults.accepts(#"{"a":3,"z":{"x":2,"y":1}}"#)
+        #expect(byRequired)
+    }
+}

@@ -28,7 +28,8 @@
 //
 // Objects: the declared properties come in a fixed order: first those named in `required`, in
 // that array's order, then the optional ones sorted by name (`JSONValue.object` is a dictionary,
-// so the schema's own order is not known). When additional properties are allowed they come
+// so the schema's own order is not known), or, through `compile(_:keyOrder:into:)`, the order of
+// the schema document. When additional properties are allowed they come
 // after the declared ones. Their keys are never one of the declared names (else the value would
 // escape the declared property's schema, or a `false` property would appear): with declared
 // properties, additional keys are written without escapes (any character but `"`, `\` and
@@ -110,6 +111,17 @@ public struct JSONSchemaCompiler: Sendable {
         return try compilation.compileRoot(into: &builder)
     }
 
+    /// As `compile(_:into:)`, with the declared order of properties: `keyOrder` maps the JSON
+    /// path of objects of the schema document (`["properties"]`, `["$defs","Node","properties"]`)
+    /// to their keys in document order, as a parser that records key order would report them.
+    /// Properties of an object schema whose `properties` has an entry follow it (required or
+    /// not); others keep the default order (required first, then by name).
+    public func compile(_ schema: JSONValue, keyOrder: [[String]: [String]], into builder: inout GrammarBuilder) throws(JSONSchemaError) -> GrammarExpr {
+        var compilation = SchemaCompilation(root: schema, options: options)
+        compilation.keyOrder = keyOrder
+        return try compilation.compileRoot(into: &builder)
+    }
+
     /// Any JSON object (response_format json_object).
     public static func anyObject(into builder: inout GrammarBuilder, whitespace: JSONWhitespace = .compact) -> GrammarExpr {
         var options = JSONSchemaOptions()
@@ -132,6 +144,8 @@ struct SchemaCompilation {
     let root: JSONValue
     let options: JSONSchemaOptions
     let pieces: JSONPieces
+    /// Keys in document order of the schema's objects, by JSON path (see `compile(_:keyOrder:into:)`).
+    var keyOrder: [[String]: [String]] = [:]
     var refRules: [[String]: RuleID] = [:]
     var propertyCount = 0
     var enumValueCount = 0
@@ -479,22 +493,26 @@ struct SchemaCompilation {
             }
             properties[name] = members["additionalProperties"] ?? .bool(true)
         }
-        let optionalNames = properties.keys.filter { !requiredNames.contains($0) }.sorted()
+        // The order: the schema document's own (when the caller recorded it), else required
+        // ones in `required` order, then the rest by name.
+        var order: [String]
+        if let recorded = keyOrder[path + ["properties"]] {
+            order = recorded.filter { properties[$0] != nil }
+            let listed = Set(order)
+            order += requiredNames.filter { !listed.contains($0) } + properties.keys.filter { !listed.contains($0) && !requiredNames.contains($0) }.sorted()
+        } else {
+            order = requiredNames + properties.keys.filter { !requiredNames.contains($0) }.sorted()
+        }
 
-        func member(_ name: String, _ value: GrammarExpr) -> GrammarExpr {
-            .sequence([.literal(jsonStringBytes(name)), pieces.colon, value])
-        }
-        var required: [GrammarExpr] = []
-        for name in requiredNames {
+        var items: [(name: String, expr: GrammarExpr, required: Bool)] = []
+        for name in order {
             let value = try compile(properties[name]!, path: path + ["properties", name], depth: depth, left: [], builder: &builder)
-            if value == .choice([]) { throw fail(path + ["properties", name], nil, "required property '\(name)' has the schema false") }
-            required.append(member(name, value))
-        }
-        var optional: [GrammarExpr] = []
-        for name in optionalNames {
-            let value = try compile(properties[name]!, path: path + ["properties", name], depth: depth, left: [], builder: &builder)
-            if value == .choice([]) { continue }  // `false`: the property must be absent
-            optional.append(member(name, value))
+            let isRequired = requiredNames.contains(name)
+            if value == .choice([]) {
+                if isRequired { throw fail(path + ["properties", name], nil, "required property '\(name)' has the schema false") }
+                continue  // `false`: the property must be absent
+            }
+            items.append((name, .sequence([.literal(jsonStringBytes(name)), pieces.colon, value]), isRequired))
         }
         let declaredNames = Set(properties.keys)
         let extraKey: GrammarExpr? = additional == nil ? nil
@@ -503,27 +521,34 @@ struct SchemaCompilation {
         let comma = pieces.comma
         let extras: GrammarExpr? = extra.map { .repetition(.sequence([comma, $0]), min: 0, max: nil) }
 
-        var content: [GrammarExpr] = []
-        if !required.isEmpty {
-            for (index, item) in required.enumerated() { content.append(index == 0 ? item : .sequence([comma, item])) }
-            for item in optional { content.append(.optional(.sequence([comma, item]))) }
-            if let extras { content.append(extras) }
-        } else {
-            // No required member: whichever member comes first has no comma before it.
-            let items = optional.count > 1 || (optional.count == 1 && extra != nil)
-                ? optional.enumerated().map { shared($0.element, name: path + ["properties", optionalNames[$0.offset]], builder: &builder) }
-                : optional
-            // tails[k]: the members after the k-th, each optional and comma-first.
-            var tails = [GrammarExpr](repeating: .empty, count: items.count + 1)
-            tails[items.count] = extras ?? .empty
-            for index in stride(from: items.count - 1, through: 0, by: -1) {
-                let tail = GrammarExpr.sequence([.optional(.sequence([comma, items[index]])), tails[index + 1]])
-                tails[index] = items.count > 16 ? .rule(builder.add("#/" + (path + ["tail", String(index)]).joined(separator: "/"), tail)) : tail
+        // The member written first has no comma before it. It is one of the optional members
+        // before the first required one, or that required one (or, with no required member,
+        // any member or an additional one, or there is none at all). Every later member is
+        // comma-first: tails[k] is members k… so, each optional one optional.
+        let firstRequired = items.firstIndex { $0.required }
+        let firstCandidates = firstRequired.map { $0 + 1 } ?? items.count
+        var exprs = items.map(\.expr)
+        if firstCandidates > 1 || (firstCandidates == 1 && firstRequired == nil && extra != nil) {
+            // Members reachable from several first choices are rules, so they exist once.
+            for index in exprs.indices { exprs[index] = shared(exprs[index], name: path + ["properties", items[index].name], builder: &builder) }
+        }
+        var tails = [GrammarExpr](repeating: .empty, count: items.count + 1)
+        tails[items.count] = extras ?? .empty
+        for index in stride(from: items.count - 1, through: 0, by: -1) {
+            let element = GrammarExpr.sequence([comma, exprs[index]])
+            var tail = GrammarExpr.sequence([items[index].required ? element : .optional(element), tails[index + 1]])
+            if firstCandidates > 1, items.count > 16, index > 0 {
+                tail = .rule(builder.add("#/" + (path + ["tail", String(index)]).joined(separator: "/"), tail))
             }
-            var firsts: [GrammarExpr] = []
-            for (index, item) in items.enumerated() { firsts.append(.sequence([item, tails[index + 1]])) }
-            if let extra, let extras { firsts.append(.sequence([extra, extras])) }
-            if !firsts.isEmpty { content.append(.optional(firsts.count == 1 ? firsts[0] : .choice(firsts))) }
+            tails[index] = tail
+        }
+        var firsts: [GrammarExpr] = []
+        for index in 0..<firstCandidates { firsts.append(.sequence([exprs[index], tails[index + 1]])) }
+        if firstRequired == nil, let extra, let extras { firsts.append(.sequence([extra, extras])) }
+        var content: [GrammarExpr] = []
+        if !firsts.isEmpty {
+            let first = firsts.count == 1 ? firsts[0] : .choice(firsts)
+            content.append(firstRequired == nil ? .optional(first) : first)
         }
         return .sequence([.literal("{")] + content + [.literal("}")])
     }
