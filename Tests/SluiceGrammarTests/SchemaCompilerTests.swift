@@ -173,6 +173,10 @@ import Testing
         expectSchema(format("uri"), accepts: [#""https://example.com/a/b?x=1&y=%20#frag""#, #""http://localhost:8080""#],
                      rejects: [#""example.com""#, #""http://a b""#, #""http://x/%zz""#])
         expectSchema(format("hostname"), accepts: [#""api.example.com""#], rejects: [#""-bad.com""#, #""a_b.com""#])
+        expectSchema(format("duration"), accepts: [#""P1Y2M3DT4H5M6S""#, #""PT36H""#, #""P2W""#, #""P1D""#, #""P1M""#, #""PT0S""#],
+                     rejects: [#""P""#, #""PT""#, #""P1DT""#, #""P1W2D""#, #""P1S""#, #""1D""#])
+        expectSchema(format("ipv6"), accepts: [#""2001:db8:0:0:0:0:2:1""#, #""2001:db8::2:1""#, #""::1""#, #""::""#, #""fe80::""#],
+                     rejects: [#""2001:db8::2::1""#, #""1:2:3:4:5:6:7:8:9""#, #""12345::""#, #""1:2""#, #"":1""#])
     }
 
     @Test func patterns() {

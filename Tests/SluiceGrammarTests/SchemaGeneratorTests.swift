@@ -13,7 +13,7 @@ import Testing
         #"{"type":"object","properties":{"id":{"type":"integer"}},"required":["id"],"additionalProperties":{"type":"string","minLength":1,"maxLength":4}}"#,
         #"{"type":"array","items":{"type":"object","properties":{"sku":{"type":"string","pattern":"^[A-Z]{3}-\\d{2,4}$"},"qty":{"type":"integer","exclusiveMinimum":0,"maximum":1000}},"required":["sku","qty"],"additionalProperties":false},"minItems":1,"maxItems":4}"#,
         ##"{"$defs":{"node":{"type":"object","properties":{"v":{"type":"integer","minimum":-50,"maximum":50},"kids":{"type":"array","items":{"$ref":"#/$defs/node"},"maxItems":3}},"required":["v","kids"],"additionalProperties":false}},"$ref":"#/$defs/node"}"##,
-        #"{"type":"object","properties":{"when":{"type":"string","format":"date-time"},"day":{"type":"string","format":"date"},"at":{"type":"string","format":"time"},"id":{"type":"string","format":"uuid"},"ip":{"type":"string","format":"ipv4"},"site":{"type":"string","format":"uri"},"host":{"type":"string","format":"hostname"}},"required":["when","day","at","id","ip","site","host"],"additionalProperties":false}"#,
+        #"{"type":"object","properties":{"when":{"type":"string","format":"date-time"},"day":{"type":"string","format":"date"},"at":{"type":"string","format":"time"},"id":{"type":"string","format":"uuid"},"ip":{"type":"string","format":"ipv4"},"site":{"type":"string","format":"uri"},"host":{"type":"string","format":"hostname"},"span":{"type":"string","format":"duration"},"ip6":{"type":"string","format":"ipv6"}},"required":["when","day","at","id","ip","site","host","span","ip6"],"additionalProperties":false}"#,
         #"{"anyOf":[{"type":"string","enum":["red","green","a\"b\\c"]},{"type":["integer","null"],"minimum":10,"maximum":20},{"type":"array","prefixItems":[{"type":"string"},{"const":{"k":[1,2]}}],"items":{"type":"boolean"},"maxItems":5}]}"#,
         #"{"type":"object","properties":{"text":{"type":"string","pattern":"[^a-z]{2}x?$"},"word":{"type":"string","pattern":"^(foo|ba[rz])+\\.(?:json|txt)$"},"any":{}},"required":["text","word","any"]}"#,
         #"{"type":"number"}"#,
@@ -121,6 +121,12 @@ struct MiniValidator {
             let octets = text.split(separator: ".", omittingEmptySubsequences: false)
             return octets.count == 4 && octets.allSatisfy { Int($0).map { (0...255).contains($0) } == true && ($0 == "0" || !$0.hasPrefix("0")) }
                 ? nil : "not an ipv4"
+        case "duration":
+            return matches(#"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$"#, text)
+                && !(text.contains("W") && text.count(where: \.isLetter) > 2) ? nil : "not a duration"
+        case "ipv6":
+            var address = in6_addr()
+            return inet_pton(AF_INET6, text, &address) == 1 ? nil : "not an ipv6"
         case "uri", "hostname":
             let allowed = #"^[A-Za-z0-9\-._~!$&'()*+,;=:@/?#%]+$"#
             guard matches(allowed, text) else { return "bad characters" }

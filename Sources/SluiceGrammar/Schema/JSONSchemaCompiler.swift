@@ -15,7 +15,8 @@
 //   objects and arrays), `$defs`, `definitions`, `items` (a schema, or draft-4's array form with
 //   `additionalItems`), `prefixItems`, `minItems`, `maxItems`, `uniqueItems: false`,
 //   `minLength`/`maxLength` (code points), `pattern` (the subset in SchemaPattern.swift),
-//   `format` (date-time, date, time, uuid, email, hostname, ipv4, uri: StringFormats.swift),
+//   `format` (date-time, date, time, duration, uuid, email, hostname, ipv4, ipv6, uri:
+//   StringFormats.swift),
 //   `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum` (numbers or draft-4 booleans),
 //   `multipleOf: 1` (integers).
 // - ignored (annotations): description, title, default, examples, $schema, $id, $comment,

@@ -14,7 +14,16 @@ enum StringFormats {
     private static let label = #"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"#
     private static let pchar = #"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})"#
 
+    private static let h16 = "[0-9a-fA-F]{1,4}"
+    /// RFC 3339 Appendix A durations, components of at most 4 digits.
+    private static let durationTime = #"T(?:[0-9]{1,4}H(?:[0-9]{1,4}M)?(?:[0-9]{1,4}S)?|[0-9]{1,4}M(?:[0-9]{1,4}S)?|[0-9]{1,4}S)"#
+
     static let patterns: [String: String] = [
+        "duration": #"^P(?:(?:[0-9]{1,4}Y(?:[0-9]{1,4}M)?(?:[0-9]{1,4}D)?|[0-9]{1,4}M(?:[0-9]{1,4}D)?|[0-9]{1,4}D)(?:\#(durationTime))?|\#(durationTime)|[0-9]{1,4}W)$"#,
+        // RFC 4291 §2.2 text forms 1 and 2 (full, and `::`-compressed); no embedded IPv4.
+        "ipv6": "^(?:(?:\(h16):){7}\(h16)|(?:\(h16):){1,7}:|(?:\(h16):){1,6}:\(h16)|(?:\(h16):){1,5}(?::\(h16)){1,2}"
+            + "|(?:\(h16):){1,4}(?::\(h16)){1,3}|(?:\(h16):){1,3}(?::\(h16)){1,4}|(?:\(h16):){1,2}(?::\(h16)){1,5}"
+            + "|\(h16):(?::\(h16)){1,6}|:(?:(?::\(h16)){1,7}|:))$",
         "date": "^\(date)$",
         "time": "^\(time)$",
         "date-time": "^\(date)T\(time)$",
