@@ -200,6 +200,14 @@ import Testing
         expectSchema(pattern("^[]$"), accepts: [], rejects: [#""""#, #""a""#])
     }
 
+    @Test func lengthBoundsWithPatternsAndFormats() {
+        expectSchema(#"{"type":"string","pattern":"^[a-z\"]+$","minLength":2,"maxLength":4}"#,
+                     accepts: [#""ab""#, #""abcd""#, #""a\"""#], rejects: [#""a""#, #""abcde""#, #""aB""#])
+        expectSchema(#"{"type":"string","pattern":"^(cat|dog)s?$","maxLength":4,"minLength":3}"#, accepts: [#""cats""#])
+        expectSchema(#"{"type":"string","format":"uuid","minLength":36,"maxLength":36}"#, accepts: [#""123e4567-e89b-12d3-a456-426614174000""#])
+        expectSchema(#"{"type":"string","format":"date","maxLength":10}"#, accepts: [#""2024-01-31""#])
+    }
+
     @Test func integerBounds() {
         expectSchema(#"{"type":"integer","minimum":-15,"maximum":123}"#,
                      accepts: ["-15", "-1", "0", "9", "10", "99", "100", "123"],

@@ -23,7 +23,11 @@ import Testing
         let cases: [(String, String)] = [
             (#"{"type":"string","format":"regex"}"#, "format"),
             (#"{"type":"string","format":"date","maxLength":3}"#, "maxLength"),
-            (#"{"type":"string","pattern":"^a+$","minLength":3}"#, "minLength"),
+            (#"{"type":"string","pattern":"^(ab)+$","minLength":3}"#, "minLength"),
+            (#"{"type":"string","pattern":"^a+b$","maxLength":3}"#, "maxLength"),
+            (#"{"type":"string","pattern":"^[a-z]{5}$","maxLength":3}"#, "pattern"),
+            (#"{"type":"string","format":"email","maxLength":30}"#, "maxLength"),
+            (#"{"type":"string","format":"uuid","pattern":"^a"}"#, "pattern"),
             (#"{"type":"integer","multipleOf":3}"#, "multipleOf"),
             (#"{"type":"number","multipleOf":0.5}"#, "multipleOf"),
             (#"{"type":"array","uniqueItems":true}"#, "uniqueItems"),

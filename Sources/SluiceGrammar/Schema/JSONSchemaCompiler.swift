@@ -21,7 +21,8 @@
 //   `multipleOf: 1` (integers).
 // - ignored (annotations): description, title, default, examples, $schema, $id, $comment,
 //   strict, deprecated, readOnly, writeOnly.
-// - refused: every other keyword; `pattern` or `format` together with a length bound; `enum` or
+// - refused: every other keyword; `pattern` or `format` together with a length bound they do not
+//   imply (except an anchored one-class pattern like `^[a-z0-9_]+$`, whose run gets the bounds); `enum` or
 //   `const` with keywords other than `type`; `$ref` and the combinators with other assertions
 //   beside them; a `multipleOf` other than 1; `uniqueItems: true`.
 // Without `type`, the types are inferred from the keywords present (`properties` → object,
@@ -689,25 +690,33 @@ struct SchemaCompilation {
         let quote = GrammarExpr.literal("\"")
         if let format = members["format"] {
             guard case let .string(name) = format else { throw fail(path, "format", "'format' must be a string") }
-            if let other = ["pattern", "minLength", "maxLength"].first(where: { members[$0] != nil }) {
-                throw fail(path, other, "'\(other)' together with 'format' is not supported")
-            }
-            guard let content = StringFormats.content(name, into: &builder) else {
+            if members["pattern"] != nil { throw fail(path, "pattern", "'pattern' together with 'format' is not supported") }
+            guard let content = StringFormats.content(name, into: &builder), let (low, high) = StringFormats.lengthRange(name) else {
                 throw fail(path, "format", "unsupported format '\(name)' (supported: \(StringFormats.supported.joined(separator: ", ")))")
+            }
+            // Length bounds only when every string of the format already satisfies them.
+            if let minLength, low < minLength {
+                throw fail(path, "minLength", "minLength together with format '\(name)' is not supported (its strings can be shorter)")
+            }
+            if let maxLength, high.map({ $0 > maxLength }) ?? true {
+                throw fail(path, "maxLength", "maxLength together with format '\(name)' is not supported (its strings can be longer)")
             }
             return .sequence([quote, content, quote])
         }
         if let pattern = members["pattern"] {
             guard case let .string(text) = pattern else { throw fail(path, "pattern", "'pattern' must be a string") }
-            if let other = ["minLength", "maxLength"].first(where: { members[$0] != nil }) {
-                throw fail(path, other, "'\(other)' together with 'pattern' is not supported")
-            }
+            let lengths: (Int, Int?)? = minLength == nil && maxLength == nil ? nil : (minLength ?? 0, maxLength)
+            let compiled: GrammarExpr?
             do {
-                let content = try PatternCompiler.compile(text, maxRepetition: options.maxPatternRepetition, into: &builder)
-                return .sequence([quote, content, quote])
+                compiled = try PatternCompiler.compile(text, maxRepetition: options.maxPatternRepetition, lengths: lengths, into: &builder)
             } catch {
                 throw fail(path, "pattern", "unsupported pattern: \(error.message)")
             }
+            guard let content = compiled else {
+                let keyword = minLength != nil ? "minLength" : "maxLength"
+                throw fail(path, keyword, "'\(keyword)' together with this 'pattern' is not supported (only with a pattern that is one anchored character class run, like ^[a-z]+$, or whose matches all have an allowed length)")
+            }
+            return .sequence([quote, content, quote])
         }
         if minLength == nil, maxLength == nil { return .rule(JSONPieces.stringRule(&builder)) }
         if let minLength, let maxLength, minLength > maxLength {

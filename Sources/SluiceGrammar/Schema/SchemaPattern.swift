@@ -78,6 +78,34 @@ indirect enum PatternNode {
     case repetition(PatternNode, min: Int, max: Int?)
     case startAnchor
     case endAnchor
+
+    /// Shortest and longest match in characters (nil: unbounded), saturating.
+    var lengthRange: (Int, Int?) {
+        let big = Int.max / 4
+        func times(_ a: Int, _ b: Int) -> Int { let (product, overflow) = a.multipliedReportingOverflow(by: b); return overflow ? big : min(product, big) }
+        switch self {
+        case .chars: return (1, 1)
+        case .startAnchor, .endAnchor: return (0, 0)
+        case let .sequence(items):
+            var low = 0
+            var high: Int? = 0
+            for item in items {
+                let (itemLow, itemHigh) = item.lengthRange
+                low = min(low + itemLow, big)
+                high = high.flatMap { current in itemHigh.map { min(current + $0, big) } }
+            }
+            return (low, high)
+        case let .alternation(items):
+            let ranges = items.map(\.lengthRange)
+            let low = ranges.map(\.0).min() ?? 0
+            let high: Int? = ranges.contains { $0.1 == nil } ? nil : ranges.compactMap(\.1).max() ?? 0
+            return (low, high)
+        case let .repetition(inner, min, max):
+            let (innerLow, innerHigh) = inner.lengthRange
+            let high: Int? = innerHigh == 0 ? 0 : max.flatMap { count in innerHigh.map { times($0, count) } }
+            return (times(innerLow, min), high)
+        }
+    }
 }
 
 struct PatternParser {
@@ -437,9 +465,55 @@ struct PatternCompiler {
         }
     }
 
+    /// The shortest and longest match of a whole pattern, in characters (nil: unbounded).
+    static func lengthRange(_ alternatives: [(PatternNode, Bool, Bool)]) -> (Int, Int?) {
+        var low = Int.max
+        var high: Int? = 0
+        for (node, anchoredStart, anchoredEnd) in alternatives {
+            let (nodeLow, nodeHigh) = node.lengthRange
+            low = min(low, nodeLow)
+            if let current = high, let nodeHigh, anchoredStart, anchoredEnd { high = max(current, nodeHigh) } else { high = nil }
+        }
+        return (low, high)
+    }
+
+    /// `^C{m,n}$`-like patterns (one character class, repeated or not, anchored at both ends).
+    static func simpleRun(_ node: PatternNode) -> (ScalarSet, Int, Int?)? {
+        switch node {
+        case let .chars(set): return (set, 1, 1)
+        case let .sequence(items) where items.count == 1: return simpleRun(items[0])
+        case let .alternation(items) where items.count == 1: return simpleRun(items[0])
+        case let .repetition(.chars(set), min, max): return (set, min, max)
+        default: return nil
+        }
+    }
+
     /// The content grammar of a whole pattern (unanchored sides padded with any characters).
-    static func compile(_ pattern: String, maxRepetition: Int, into builder: inout GrammarBuilder) throws(PatternError) -> GrammarExpr {
+    /// With `lengths` (minLength, maxLength): nil when the compiler cannot enforce both, which
+    /// it can when the pattern is one anchored character class run (`^[a-z]{2,}$`: the bounds
+    /// are intersected) or when every match of the pattern already has an allowed length.
+    static func compile(_ pattern: String, maxRepetition: Int, lengths: (Int, Int?)? = nil,
+                        into builder: inout GrammarBuilder) throws(PatternError) -> GrammarExpr? {
         let alternatives = try PatternParser.parse(pattern, maxRepetition: maxRepetition)
+        if let (minLength, maxLength) = lengths {
+            if alternatives.count == 1, alternatives[0].1, alternatives[0].2, let (set, low, high) = simpleRun(alternatives[0].0) {
+                let newLow = max(low, minLength)
+                let newHigh: Int? = switch (high, maxLength) {
+                case let (a?, b?): min(a, b)
+                case let (a?, nil): a
+                case let (nil, b?): b
+                case (nil, nil): nil
+                }
+                if let newHigh, newHigh < newLow { throw PatternError(message: "no string matches the pattern within minLength and maxLength") }
+                var compiler = PatternCompiler(builder: builder)
+                let char = compiler.chars(set)
+                builder = compiler.builder
+                return .repetition(char, min: newLow, max: newHigh)
+            }
+            let (low, high) = lengthRange(alternatives)
+            let withinMax = maxLength.map { limit in high.map { $0 <= limit } ?? false } ?? true
+            guard low >= minLength, withinMax else { return nil }
+        }
         var compiler = PatternCompiler(builder: builder)
         builder = GrammarBuilder()  // (moved into the compiler and back, to avoid copies)
         let anyChars = GrammarExpr.repetition(.rule(JSONPieces.stringCharRule(&compiler.builder)), min: 0, max: nil)

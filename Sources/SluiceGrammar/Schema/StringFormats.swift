@@ -44,8 +44,14 @@ enum StringFormats {
         guard let pattern = patterns[format] else { return nil }
         let rule = builder.sharedRule("format:\(format)") { builder, _ in
             // The patterns above are fixed and within the supported subset.
-            try! PatternCompiler.compile(pattern, maxRepetition: 1000, into: &builder)
+            try! PatternCompiler.compile(pattern, maxRepetition: 1000, into: &builder)!
         }
         return .rule(rule)
+    }
+
+    /// The shortest and longest string of `format`, in characters.
+    static func lengthRange(_ format: String) -> (Int, Int?)? {
+        guard let pattern = patterns[format] else { return nil }
+        return PatternCompiler.lengthRange(try! PatternParser.parse(pattern, maxRepetition: 1000))
     }
 }
