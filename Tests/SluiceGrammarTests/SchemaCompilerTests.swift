@@ -244,12 +244,43 @@ import Testing
 
     @Test func numberBoundsAreConservative() {
         expectSchema(#"{"type":"number","minimum":0,"maximum":1}"#,
-                     accepts: ["0", "1", "0.5", "0.999", "0.0"], rejects: ["1.5", "-0.1", "1.0", "2", "1e0", "-1"])
+                     accepts: ["0", "1", "0.5", "0.999", "0.0", "1.0"], rejects: ["1.5", "-0.1", "1.01", "2", "1e0", "-1", "1.00"])
         expectSchema(#"{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":10}"#,
-                     accepts: ["1", "9", "1.5", "8.75"], rejects: ["0", "10", "0.5", "9.5", "-1"])
+                     accepts: ["1", "9", "1.5", "8.75", "0.5", "9.9", "0.11"], rejects: ["0", "10", "0.0", "10.0", "9.99", "-1", "-0.5"])
         expectSchema(#"{"type":"number","minimum":-2.5,"maximum":-1}"#,
-                     accepts: ["-2", "-1.5", "-1", "-1.0"], rejects: ["-2.5", "-3", "-0.5", "0", "-2.0", "-2.7"])
+                     accepts: ["-2", "-1.5", "-1", "-1.0", "-2.5", "-2.0", "-2.45", "-1.00"],
+                     rejects: ["-2.51", "-3", "-0.5", "0", "-0.99", "-2.7", "-1e0"])
+        expectSchema(#"{"type":"number","minimum":0,"maximum":0.5}"#,
+                     accepts: ["0", "0.5", "0.25", "0.4999", "0.50"], rejects: ["0.51", "1", "-0.1", "0.5000001", "0.500"])
+        expectSchema(#"{"type":"number","exclusiveMinimum":0.1,"exclusiveMaximum":0.2}"#,
+                     accepts: ["0.15", "0.11", "0.19", "0.1899"], rejects: ["0.1", "0.2", "0.10", "0.2000", "0.3"])
         expectSchema(#"{"type":"number","minimum":0}"#, accepts: ["0", "12.5", "999999999999999"], rejects: ["-1", "-0.5", "1e5"])
+    }
+
+    /// Soundness on random documents: every number the grammar produces is within bounds (as
+    /// the double a parser reads), for bounds with and without fractions, inclusive or not.
+    @Test func generatedNumbersAreWithinTheirBounds() throws {
+        let cases: [(Double?, Bool, Double?, Bool)] = [
+            (0, false, 0.5, false), (-1.25, true, 3.75, false), (0.1, true, 0.2, true), (0.001, false, 0.002, false),
+            (-0.3, false, -0.1, true), (99.99, false, 100.01, false), (nil, false, 1e-3, true), (-7, true, nil, false),
+            (1.0 / 3.0, false, 2.0 / 3.0, false), (0, true, 1, true), (-1e20, false, 1e20, false),
+        ]
+        for (index, (minimum, minimumExclusive, maximum, maximumExclusive)) in cases.enumerated() {
+            var members: [String] = [#""type":"number""#]
+            if let minimum { members.append(#""\#(minimumExclusive ? "exclusiveMinimum" : "minimum")":\#(minimum)"#) }
+            if let maximum { members.append(#""\#(maximumExclusive ? "exclusiveMaximum" : "maximum")":\#(maximum)"#) }
+            let grammar = try schemaGrammar("{" + members.joined(separator: ",") + "}")
+            var generator = GrammarGenerator(grammar, seed: UInt64(index) + 77)
+            var distinct = Set<String>()
+            for _ in 0..<400 {
+                let text = String(decoding: generator.generate(), as: UTF8.self)
+                distinct.insert(text)
+                guard let value = Double(text) else { Issue.record("not a number: \(text)"); continue }
+                if let minimum { #expect(minimumExclusive ? value > minimum : value >= minimum, "\(text) below \(minimum)") }
+                if let maximum { #expect(maximumExclusive ? value < maximum : value <= maximum, "\(text) above \(maximum)") }
+            }
+            #expect(distinct.count > 20, "case \(index): only \(distinct.sorted())")
+        }
     }
 
     @Test func whitespacePolicies() {

@@ -40,9 +40,12 @@
 //
 // Numbers: at most `maxIntegerDigits` digits before the point, `maxFractionDigits` after it and
 // `maxExponentDigits` in the exponent. Integers in a bounded range get an exact digit-range
-// grammar. Numbers with a bound get no exponent and only values whose integer part n keeps every
-// `n.fraction` within bounds (e.g. `maximum: 10` allows 10, and 9.5, but not 9.5 and not 10.0):
-// every value produced is in range, not every value in range can be produced.
+// grammar. Numbers with a bound get no exponent; with D one more than the fraction digits the
+// bounds are written with (≤ 6), every decimal with ≤ D fraction digits within bounds is allowed,
+// and longer ones only when their D-digit truncation and the next D-digit step are both within
+// bounds (`maximum: 10` allows 10, 9.9, 9.95 and 10.0, not 10.01, nor 9.95 followed by more):
+// every value produced is in range (checked on the doubles a parser reads), not every value in
+// range can be produced.
 // Strings: JSON string syntax (escapes, no raw control bytes, well-formed UTF-8 only); `enum`
 // and `const` values are written in one canonical serialization (compact, object keys sorted).
 
@@ -779,18 +782,10 @@ struct SchemaCompilation {
             return .rule(JSONPieces.numberRule(&builder, intDigits: options.maxIntegerDigits,
                                                fracDigits: options.maxFractionDigits, expDigits: options.maxExponentDigits))
         }
-        var alternatives: [GrammarExpr] = []
-        let (lo, hi) = bounds.integerRange(cap: cap)
-        if lo <= hi { alternatives.append(IntegerRangeGrammar.range(lo, hi)) }
-        let fraction = GrammarExpr.sequence([.literal("."), .repetition(JSONPieces.digit, min: 1, max: options.maxFractionDigits)])
-        let (posLo, posHi) = bounds.positiveFractionRange(cap: cap)
-        if posLo <= posHi { alternatives.append(.sequence([IntegerRangeGrammar.nonNegative(posLo, posHi), fraction])) }
-        let (negLo, negHi) = bounds.negativeFractionRange(cap: cap)
-        if negLo <= negHi { alternatives.append(.sequence([.literal("-"), IntegerRangeGrammar.nonNegative(negLo, negHi), fraction])) }
-        guard !alternatives.isEmpty else {
+        guard let expr = bounds.numberGrammar(maxIntegerDigits: options.maxIntegerDigits, maxFractionDigits: options.maxFractionDigits) else {
             throw fail(path, members["minimum"] != nil ? "minimum" : "exclusiveMinimum", "no number can be produced within the bounds")
         }
-        return alternatives.count == 1 ? alternatives[0] : .choice(alternatives)
+        return expr
     }
 }
 
