@@ -46,6 +46,25 @@ import Testing
         }
     }
 
+    @Test func generatedDocumentsWithSpacesParseAndValidate() throws {
+        var options = JSONSchemaOptions()
+        options.whitespace = .spaceAfterSeparators
+        for (index, text) in Self.corpus.enumerated() {
+            let schema = try JSONParser.parse(text)
+            var builder = GrammarBuilder()
+            let root = try JSONSchemaCompiler(options: options).compile(schema, into: &builder)
+            var generator = GrammarGenerator(builder.build(root: root), seed: UInt64(index) + 5)
+            for _ in 0..<40 {
+                let document = generator.generate(depth: 14)
+                let text = String(decoding: document, as: UTF8.self)
+                #expect(!text.contains("  ") || text.contains("\""), "\(text)")
+                #expect((try? JSONSerialization.jsonObject(with: Data(document), options: [.fragmentsAllowed])) != nil, "\(text)")
+                guard let value = try? JSONParser.parse(document) else { Issue.record("JSONParser rejects \(text)"); continue }
+                if let problem = MiniValidator(root: schema).problem(value, schema) { Issue.record("\(text): \(problem)") }
+            }
+        }
+    }
+
     /// Tool calling compiles many schemas into one builder: the shared pieces exist once, so
     /// the grammar grows by the schemas' own rules only. (Compile time is measured outside the
     /// tests: no timed assertions here.)

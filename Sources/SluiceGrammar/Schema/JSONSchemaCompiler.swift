@@ -84,7 +84,8 @@ public struct JSONSchemaOptions: Sendable {
     public var maxProperties = 5000
     /// `enum` values over the whole schema (OpenAI: 1000).
     public var maxEnumValues = 1000
-    /// Characters of property names, enum and const string values over the whole schema (OpenAI: 120,000).
+    /// Characters of property names, definition names, enum and const string values over the
+    /// whole schema (OpenAI: 120,000).
     public var maxTotalStringLength = 120_000
     /// An enum with more values than this…
     public var largeEnumValueCount = 250
@@ -153,6 +154,7 @@ struct SchemaCompilation {
     var keyOrder: [[String]: [String]] = [:]
     var refRules: [[String]: RuleID] = [:]
     var propertyCount = 0
+    var countedDefinitions = Set<[String]>()
     var enumValueCount = 0
     var stringLength = 0
 
@@ -243,8 +245,12 @@ struct SchemaCompilation {
         for key in members.keys.sorted() where !Self.known.contains(key) {
             throw fail(path, key, "unsupported JSON Schema keyword '\(key)'")
         }
-        for key in Self.definitionKeywords where members[key] != nil {
-            guard case .object = members[key]! else { throw fail(path, key, "'\(key)' must be an object") }
+        for key in Self.definitionKeywords.sorted() where members[key] != nil {
+            guard case let .object(definitions) = members[key]! else { throw fail(path, key, "'\(key)' must be an object") }
+            // Definition names count toward the string limit, as in OpenAI's (once per compile).
+            if countedDefinitions.insert(path + [key]).inserted {
+                try countStrings(definitions.keys.reduce(0) { $0 + $1.unicodeScalars.count }, path: path, keyword: key)
+            }
         }
         let assertions = members.keys.filter { !Self.annotations.contains($0) && !Self.definitionKeywords.contains($0) }.sorted()
 
