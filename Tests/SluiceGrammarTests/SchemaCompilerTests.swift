@@ -242,6 +242,15 @@ import Testing
         }
     }
 
+    @Test func multipleOfBetweenBounds() {
+        expectSchema(#"{"type":"integer","multipleOf":5,"minimum":-12,"maximum":20}"#,
+                     accepts: ["-10", "-5", "0", "5", "20"], rejects: ["-15", "3", "25", "-0", "20.0"])
+        expectSchema(#"{"type":"number","multipleOf":0.25,"exclusiveMinimum":0,"maximum":1}"#,
+                     accepts: ["0.25", "0.5", "0.75", "1"], rejects: ["0", "0.1", "1.25", "0.50"])
+        expectSchema(#"{"type":"integer","multipleOf":2.5,"minimum":0,"maximum":10}"#,
+                     accepts: ["0", "5", "10"], rejects: ["2.5", "7.5"])
+    }
+
     @Test func numberBoundsAreConservative() {
         expectSchema(#"{"type":"number","minimum":0,"maximum":1}"#,
                      accepts: ["0", "1", "0.5", "0.999", "0.0", "1.0"], rejects: ["1.5", "-0.1", "1.01", "2", "1e0", "-1", "1.00"])

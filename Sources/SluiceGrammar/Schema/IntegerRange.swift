@@ -131,6 +131,11 @@ struct NumericBounds {
     var maximum: Double?
     var maximumExclusive = false
 
+    init(minimum: Double? = nil, maximum: Double? = nil) {
+        self.minimum = minimum
+        self.maximum = maximum
+    }
+
     var isEmpty: Bool { minimum == nil && maximum == nil }
 
     /// The integers within the bounds, clamped to ±cap.

@@ -18,13 +18,14 @@
 //   `format` (date-time, date, time, duration, uuid, email, hostname, ipv4, ipv6, uri:
 //   StringFormats.swift),
 //   `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum` (numbers or draft-4 booleans),
-//   `multipleOf: 1` (integers).
+//   `multipleOf` (1: integers; other factors only between a minimum and a maximum, as the
+//   literal list of the multiples, at most maxEnumValues of them).
 // - ignored (annotations): description, title, default, examples, $schema, $id, $comment,
 //   strict, deprecated, readOnly, writeOnly.
 // - refused: every other keyword; `pattern` or `format` together with a length bound they do not
 //   imply (except an anchored one-class pattern like `^[a-z0-9_]+$`, whose run gets the bounds); `enum` or
 //   `const` with keywords other than `type`; `$ref` and the combinators with other assertions
-//   beside them; a `multipleOf` other than 1; `uniqueItems: true`.
+//   beside them; a `multipleOf` other than 1 without both bounds; `uniqueItems: true`.
 // Without `type`, the types are inferred from the keywords present (`properties` → object,
 // `items` → array, `pattern` → string, `minimum` → number…); with none, any value.
 //
@@ -737,6 +738,46 @@ struct SchemaCompilation {
 
     // MARK: number, integer
 
+    /// `multipleOf` other than 1: the multiples within both bounds, as literals (at most
+    /// `maxEnumValues` of them), each checked the way validators check (the value parsed as a
+    /// double, divided by the factor, is a whole number). Without both bounds: refused.
+    func multiples(of factor: Double, integer: Bool, bounds: NumericBounds, path: [String]) throws(JSONSchemaError) -> GrammarExpr {
+        guard let minimum = bounds.minimum, let maximum = bounds.maximum else {
+            throw fail(path, "multipleOf", "multipleOf other than 1 is supported only with both a minimum and a maximum")
+        }
+        let factorBounds = NumericBounds(minimum: factor, maximum: factor)
+        let scale = factorBounds.scaleNeeded(limit: 6)
+        let scaledDouble = (factor * Double(IntegerRangeGrammar.pow10(scale))).rounded()
+        guard scaledDouble < 1e15 else { throw fail(path, "multipleOf", "multipleOf \(factor) is too large") }
+        let scaledFactor = Int64(scaledDouble)
+        guard scaledFactor > 0, NumericBounds.value(scaledFactor, scale: scale) == factor else {
+            throw fail(path, "multipleOf", "multipleOf \(factor) has more than 6 decimals")
+        }
+        let first = (minimum / factor).rounded(.up) - 1, last = (maximum / factor).rounded(.down) + 1
+        guard last - first <= Double(options.maxEnumValues) + 2, abs(first) < 1e15, abs(last) < 1e15 else {
+            throw fail(path, "multipleOf", "more than \(options.maxEnumValues) multiples of \(factor) within the bounds")
+        }
+        var literals: [GrammarExpr] = []
+        var index = Int64(first)
+        while Double(index) <= last {
+            let (scaled, overflow) = index.multipliedReportingOverflow(by: scaledFactor)
+            if overflow { index += 1; continue }
+            var text = IntegerRangeGrammar.scaledText(scaled, scale: scale)
+            if text.contains(".") {
+                while text.hasSuffix("0") { text.removeLast() }
+                if text.hasSuffix(".") { text.removeLast() }
+            }
+            if text == "-0" { text = "0" }
+            index += 1
+            guard let x = Double(text), bounds.satisfiesLower(x), bounds.satisfiesUpper(x) else { continue }
+            let quotient = x / factor
+            guard quotient == quotient.rounded(.towardZero), !integer || !text.contains(".") else { continue }
+            literals.append(.literal(text))
+        }
+        guard !literals.isEmpty else { throw fail(path, "multipleOf", "no multiple of \(factor) within the bounds") }
+        return literals.count == 1 ? literals[0] : .choice(literals)
+    }
+
     func number(_ value: JSONValue, _ keyword: String, path: [String]) throws(JSONSchemaError) -> Double {
         switch value {
         case let .integer(number): return Double(number)
@@ -772,12 +813,13 @@ struct SchemaCompilation {
 
     func number(_ members: [String: JSONValue], integer: Bool, path: [String], builder: inout GrammarBuilder) throws(JSONSchemaError) -> GrammarExpr {
         var integer = integer
+        let bounds = try bounds(members, path: path)
         if let multiple = members["multipleOf"] {
             let value = try number(multiple, "multipleOf", path: path)
-            guard value == 1 else { throw fail(path, "multipleOf", "only multipleOf 1 is supported") }
+            guard value > 0 else { throw fail(path, "multipleOf", "'multipleOf' must be greater than 0") }
+            if value != 1 { return try multiples(of: value, integer: integer, bounds: bounds, path: path) }
             integer = true
         }
-        let bounds = try bounds(members, path: path)
         if integer {
             if bounds.isEmpty { return .rule(JSONPieces.integerRule(&builder, digits: options.maxIntegerDigits)) }
             let (lo, hi) = bounds.integerRange(cap: cap)
