@@ -113,6 +113,27 @@ import Testing
         #expect((try? schemaGrammar(nested(2), options: options)) != nil)
     }
 
+    /// Schemas are client input: nothing in them may trap or exhaust the stack.
+    @Test func hostileSchemasAreRefusedNotCrashed() throws {
+        let chain = (0..<300).map { ##""d\##($0)":{"$ref":"#/$defs/d\##($0 + 1)"}"## }.joined(separator: ",")
+        #expect(schemaError(##"{"$defs":{\##(chain),"d300":{"type":"null"}},"$ref":"#/$defs/d0"}"##)?.keyword == "$ref")
+        let shortChain = (0..<50).map { ##""d\##($0)":{"$ref":"#/$defs/d\##($0 + 1)"}"## }.joined(separator: ",")
+        #expect((try? schemaGrammar(##"{"$defs":{\##(shortChain),"d50":{"type":"null"}},"$ref":"#/$defs/d0"}"##)) != nil)
+        let parens = String(repeating: "(", count: 5000) + "a" + String(repeating: ")", count: 5000)
+        #expect(schemaError(#"{"type":"string","pattern":"\#(parens)"}"#)?.keyword == "pattern")
+        #expect(schemaError(#"{"type":"string","pattern":"a**"}"#)?.keyword == "pattern")
+        #expect(schemaError(#"{"type":"integer","minimum":1e300}"#)?.keyword == "minimum")
+        #expect(schemaError(#"{"type":"integer","maximum":-1e300}"#) != nil)
+        #expect(schemaError(#"{"type":"number","minimum":1e300}"#) != nil)
+        expectSchema(#"{"type":"number","minimum":-1e308,"maximum":1e308}"#, accepts: ["0", "-5.5", "123456789012345"])
+        expectSchema(#"{"type":"integer","minimum":-1e300,"maximum":5}"#, accepts: ["-999999999999999", "5"], rejects: ["6"])
+        // A very long property name, with additional properties allowed: shallow key grammar.
+        let long = String(repeating: "k", count: 50_000)
+        expectSchema(#"{"type":"object","properties":{"\#(long)":{"type":"integer"},"a":{"type":"integer"}}}"#,
+                     accepts: [#"{"\#(long)":1}"#, #"{"kk":1}"#, #"{"a":1,"b":2}"#, #"{"a":1,"\#(long)":1}"#],
+                     rejects: [#"{"\#(long)":1,"a":1}"#, #"{"a":1,"a":2}"#, #"{"a":1,"\#(String(repeating: "x", count: 65))":2}"#])
+    }
+
     @Test func annotationsAreIgnored() {
         expectSchema(#"""
             {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"x","title":"T","description":"d",

@@ -138,16 +138,16 @@ struct NumericBounds {
 
     var isEmpty: Bool { minimum == nil && maximum == nil }
 
-    /// The integers within the bounds, clamped to ±cap.
+    /// The integers within the bounds and within ±cap (lo > hi: none).
     func integerRange(cap: Int64) -> (Int64, Int64) {
         var lo = -cap, hi = cap
         if let minimum {
             let bound = minimumExclusive ? minimum.rounded(.down) + 1 : minimum.rounded(.up)
-            lo = max(lo, clamp(bound, cap))
+            lo = bound > Double(cap) ? cap + 1 : max(lo, bound < -Double(cap) ? -cap : Int64(bound))
         }
         if let maximum {
             let bound = maximumExclusive ? maximum.rounded(.up) - 1 : maximum.rounded(.down)
-            hi = min(hi, clamp(bound, cap))
+            hi = bound < -Double(cap) ? -cap - 1 : min(hi, bound > Double(cap) ? cap : Int64(bound))
         }
         return (lo, hi)
     }
@@ -239,9 +239,4 @@ struct NumericBounds {
         return alternatives.count == 1 ? alternatives[0] : .choice(alternatives)
     }
 
-    private func clamp(_ value: Double, _ cap: Int64) -> Int64 {
-        if value >= Double(cap) { return cap }
-        if value <= -Double(cap) { return -cap }
-        return Int64(value)
-    }
 }

@@ -37,7 +37,8 @@ func jsonEncodedScalar(_ value: UInt32) -> [UInt8] {
         let hex = Array("0123456789abcdef".utf8)
         return Array(#"\u00"#.utf8) + [hex[Int(value >> 4)], hex[Int(value & 15)]]
     default:
-        return Array(String(Character(Unicode.Scalar(value)!)).utf8)
+        guard let scalar = Unicode.Scalar(value) else { return [] }  // a surrogate: never asked for
+        return Array(String(Character(scalar)).utf8)
     }
 }
 
@@ -143,7 +144,7 @@ struct JSONPieces {
     static func integerRule(_ builder: inout GrammarBuilder, digits: Int) -> RuleID {
         builder.sharedRule("json-integer/\(digits)") { _, _ in
             .sequence([.optional(.literal("-")),
-                       .choice([.literal("0"), .sequence([nonZeroDigit, .repetition(digit, min: 0, max: digits - 1)])])])
+                       .choice([.literal("0"), .sequence([nonZeroDigit, .repetition(digit, min: 0, max: max(digits - 1, 0))])])])
         }
     }
 

@@ -155,6 +155,8 @@ struct SchemaCompilation {
     var keyOrder: [[String]: [String]] = [:]
     var refRules: [[String]: RuleID] = [:]
     var propertyCount = 0
+    var referenceNesting = 0
+    static let maxReferenceNesting = 100
     var countedDefinitions = Set<[String]>()
     var enumValueCount = 0
     var stringLength = 0
@@ -208,10 +210,17 @@ struct SchemaCompilation {
             default: throw fail(path, "$ref", "the reference #/\(pointer.joined(separator: "/")) points to nothing")
             }
         }
+        // Each reference compiled inside another is a level of recursion here: bounded, so a
+        // long chain of references cannot exhaust the stack.
+        guard referenceNesting < Self.maxReferenceNesting else {
+            throw fail(path, "$ref", "references nest deeper than \(Self.maxReferenceNesting) levels")
+        }
         let rule = builder.declare(pointer.isEmpty ? "#" : "#/" + pointer.joined(separator: "/"))
         refRules[pointer] = rule
         var inner = left
         inner.insert(pointer)
+        referenceNesting += 1
+        defer { referenceNesting -= 1 }
         let body = try compile(target, path: pointer, depth: depth, left: inner, builder: &builder)
         builder.define(rule, body)
         return .rule(rule)
@@ -566,14 +575,17 @@ struct SchemaCompilation {
     }
 
     /// A JSON string key (quotes included) that is none of `names`: unescaped characters only
-    /// (so each key has one spelling), walking the trie of the names: at each node the key may
-    /// end (unless the node spells a name), follow a child, or leave the trie with any other
-    /// character and then go on freely.
+    /// (so each key has one spelling), at most `maxAdditionalKeyLength` of them (so the trie, and
+    /// the expression, stay shallow; longer names can never be spelt), walking the trie of the
+    /// names: at each node the key may end (unless the node spells a name), follow a child, or
+    /// leave the trie with any other character and then go on freely.
+    static let maxAdditionalKeyLength = 64
+
     static func keyExcluding(_ names: Set<String>, builder: inout GrammarBuilder) -> GrammarExpr {
         let plain = ScalarSet([0x20...0x21, 0x23...0x5B, 0x5D...ScalarSet.maxScalar])
         let plainRule = builder.sharedRule("json-plain-key-char") { _, _ in PatternCompiler.encode(plain) }
         let quote = GrammarExpr.literal("\"")
-        let freeTail = GrammarExpr.sequence([.repetition(.rule(plainRule), min: 0, max: nil), quote])
+        let maxLength = Self.maxAdditionalKeyLength
         final class Node {
             var children: [UInt32: Node] = [:]
             var terminal = false
@@ -581,7 +593,8 @@ struct SchemaCompilation {
         let root = Node()
         for name in names {
             let scalars = name.unicodeScalars.map(\.value)
-            guard scalars.allSatisfy({ plain.contains($0) }) else { continue }  // cannot be spelt without escapes
+            // Names with escapes or longer than any additional key cannot be spelt anyway.
+            guard scalars.count <= maxLength, scalars.allSatisfy({ plain.contains($0) }) else { continue }
             var node = root
             for scalar in scalars {
                 if let child = node.children[scalar] { node = child } else {
@@ -592,13 +605,15 @@ struct SchemaCompilation {
             }
             node.terminal = true
         }
-        func expression(_ node: Node) -> GrammarExpr {
+        func expression(_ node: Node, depth: Int) -> GrammarExpr {
             var alternatives: [GrammarExpr] = []
             if !node.terminal { alternatives.append(quote) }
+            guard depth < maxLength else { return .choice(alternatives) }
             for scalar in node.children.keys.sorted() {
-                alternatives.append(.sequence([.literal(jsonEncodedScalar(scalar)), expression(node.children[scalar]!)]))
+                alternatives.append(.sequence([.literal(jsonEncodedScalar(scalar)), expression(node.children[scalar]!, depth: depth + 1)]))
             }
             let others = ScalarSet(node.children.keys.map { $0...$0 }).union(plain.complement).complement
+            let freeTail = GrammarExpr.sequence([.repetition(.rule(plainRule), min: 0, max: maxLength - depth - 1), quote])
             if !others.ranges.isEmpty {
                 let key = "json-plain-key-char-but:" + node.children.keys.sorted().map { String($0, radix: 16) }.joined(separator: ",")
                 let divergent = node.children.isEmpty ? plainRule : builder.sharedRule(key) { _, _ in PatternCompiler.encode(others) }
@@ -606,7 +621,7 @@ struct SchemaCompilation {
             }
             return .choice(alternatives)
         }
-        return .sequence([quote, expression(root)])
+        return .sequence([quote, expression(root, depth: 0)])
     }
 
     // MARK: array

@@ -112,6 +112,8 @@ struct PatternParser {
     private let scalars: [UInt32]
     private var position = 0
     private let maxRepetition: Int
+    private var groupDepth = 0
+    static let maxGroupDepth = 32
 
     init(_ pattern: String, maxRepetition: Int) {
         scalars = pattern.unicodeScalars.map(\.value)
@@ -182,6 +184,7 @@ struct PatternParser {
             else if isChar(char, "{"), let braced = try parseBraces() { bounds = braced }
             else { break }
             if isChar(peek(), "?") { throw PatternError(message: "lazy quantifiers are not supported") }
+            if case .repetition = node { throw PatternError(message: "nothing to repeat (a quantifier after a quantifier)") }
             switch node {
             case .startAnchor, .endAnchor: throw PatternError(message: "a quantifier cannot follow an anchor")
             default: break
@@ -222,6 +225,9 @@ struct PatternParser {
         position += 1
         switch Character(Unicode.Scalar(char)!) {
         case "(":
+            groupDepth += 1
+            defer { groupDepth -= 1 }
+            guard groupDepth <= Self.maxGroupDepth else { throw PatternError(message: "groups nest deeper than \(Self.maxGroupDepth) levels") }
             if isChar(peek(), "?") {
                 if isChar(peek(1), ":") {
                     position += 2
