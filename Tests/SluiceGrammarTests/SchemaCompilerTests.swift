@@ -36,6 +36,26 @@ import Testing
                      rejects: [#"{"p39":1,"p07":2}"#, #"{"p40":1}"#])
     }
 
+    /// Rule bodies stay shallow however many members an object has (deeply nested expressions
+    /// would cost every consumer stack depth).
+    @Test func manyPropertiesGiveShallowExpressions() throws {
+        func depth(_ expr: GrammarExpr) -> Int {
+            switch expr {
+            case .literal, .bytes, .rule: 1
+            case let .sequence(parts), let .choice(parts): 1 + (parts.map(depth).max() ?? 0)
+            case let .repetition(inner, _, _): 1 + depth(inner)
+            }
+        }
+        let names = (0..<1000).map { "p\($0)" }
+        let properties = names.map { #""\#($0)":{"type":"integer"}"# }.joined(separator: ",")
+        let required = names.prefix(600).map { #""\#($0)""# }.joined(separator: ",")
+        for schema in [#"{"type":"object","properties":{\#(properties)},"required":[\#(required)],"additionalProperties":false}"#,
+                       #"{"type":"object","properties":{\#(properties)}}"#] {
+            let grammar = try schemaGrammar(schema)
+            #expect(grammar.rules.map(depth).max()! < 40)
+        }
+    }
+
     @Test func additionalPropertiesComeAfterTheDeclaredOnes() {
         expectSchema(#"{"type":"object","properties":{"id":{"type":"integer"},"note":{"type":"string"}},"required":["id"]}"#,
                      accepts: [#"{"id":1}"#, #"{"id":1,"note":"x"}"#, #"{"id":1,"note":"x","extra":[1,{"k":null}]}"#,

@@ -122,6 +122,8 @@ import Testing
         let parens = String(repeating: "(", count: 5000) + "a" + String(repeating: ")", count: 5000)
         #expect(schemaError(#"{"type":"string","pattern":"\#(parens)"}"#)?.keyword == "pattern")
         #expect(schemaError(#"{"type":"string","pattern":"a**"}"#)?.keyword == "pattern")
+        let positional = Array(repeating: "{}", count: 101).joined(separator: ",")
+        #expect(schemaError(#"{"type":"array","prefixItems":[\#(positional)]}"#)?.keyword == "prefixItems")
         #expect(schemaError(#"{"type":"integer","minimum":1e300}"#)?.keyword == "minimum")
         #expect(schemaError(#"{"type":"integer","maximum":-1e300}"#) != nil)
         #expect(schemaError(#"{"type":"number","minimum":1e300}"#) != nil)

@@ -481,11 +481,12 @@ struct SchemaCompilation {
             properties = object
         }
         var requiredNames: [String] = []
+        var requiredSet = Set<String>()
         if let value = members["required"] {
             guard case let .array(names) = value else { throw fail(path, "required", "'required' must be an array of strings") }
             for name in names {
                 guard case let .string(text) = name else { throw fail(path, "required", "'required' must be an array of strings") }
-                guard !requiredNames.contains(text) else { throw fail(path, "required", "'\(text)' is listed twice") }
+                guard requiredSet.insert(text).inserted else { throw fail(path, "required", "'\(text)' is listed twice") }
                 requiredNames.append(text)
             }
         }
@@ -520,15 +521,15 @@ struct SchemaCompilation {
         if let recorded = keyOrder[path + ["properties"]] {
             order = recorded.filter { properties[$0] != nil }
             let listed = Set(order)
-            order += requiredNames.filter { !listed.contains($0) } + properties.keys.filter { !listed.contains($0) && !requiredNames.contains($0) }.sorted()
+            order += requiredNames.filter { !listed.contains($0) } + properties.keys.filter { !listed.contains($0) && !requiredSet.contains($0) }.sorted()
         } else {
-            order = requiredNames + properties.keys.filter { !requiredNames.contains($0) }.sorted()
+            order = requiredNames + properties.keys.filter { !requiredSet.contains($0) }.sorted()
         }
 
         var items: [(name: String, expr: GrammarExpr, required: Bool)] = []
         for name in order {
             let value = try compile(properties[name]!, path: path + ["properties", name], depth: depth, left: [], builder: &builder)
-            let isRequired = requiredNames.contains(name)
+            let isRequired = requiredSet.contains(name)
             if value == .choice([]) {
                 if isRequired { throw fail(path + ["properties", name], nil, "required property '\(name)' has the schema false") }
                 continue  // `false`: the property must be absent
@@ -553,18 +554,28 @@ struct SchemaCompilation {
             // Members reachable from several first choices are rules, so they exist once.
             for index in exprs.indices { exprs[index] = shared(exprs[index], name: path + ["properties", items[index].name], builder: &builder) }
         }
-        var tails = [GrammarExpr](repeating: .empty, count: items.count + 1)
-        tails[items.count] = extras ?? .empty
-        for index in stride(from: items.count - 1, through: 0, by: -1) {
+        // Flat sequences (no nesting as deep as the member count), except with many members and
+        // several first choices, where the tails become a chain of rules (linear size).
+        let elements = items.indices.map { index -> GrammarExpr in
             let element = GrammarExpr.sequence([comma, exprs[index]])
-            var tail = GrammarExpr.sequence([items[index].required ? element : .optional(element), tails[index + 1]])
-            if firstCandidates > 1, items.count > 16, index > 0 {
-                tail = .rule(builder.add("#/" + (path + ["tail", String(index)]).joined(separator: "/"), tail))
+            return items[index].required ? element : .optional(element)
+        }
+        let chained = firstCandidates > 1 && items.count > 16
+        var tailRules = [GrammarExpr?](repeating: nil, count: items.count + 1)
+        if chained {
+            var next: GrammarExpr = extras ?? .empty
+            for index in stride(from: items.count - 1, through: 1, by: -1) {
+                next = .rule(builder.add("#/" + (path + ["tail", String(index)]).joined(separator: "/"), .sequence([elements[index], next])))
+                tailRules[index] = next
             }
-            tails[index] = tail
+        }
+        func tail(_ start: Int) -> [GrammarExpr] {
+            if start >= items.count { return extras.map { [$0] } ?? [] }
+            if let rule = tailRules[start] { return [rule] }
+            return Array(elements[start...]) + (extras.map { [$0] } ?? [])
         }
         var firsts: [GrammarExpr] = []
-        for index in 0..<firstCandidates { firsts.append(.sequence([exprs[index], tails[index + 1]])) }
+        for index in 0..<firstCandidates { firsts.append(.sequence([exprs[index]] + tail(index + 1))) }
         if firstRequired == nil, let extra, let extras { firsts.append(.sequence([extra, extras])) }
         var content: [GrammarExpr] = []
         if !firsts.isEmpty {
@@ -580,6 +591,8 @@ struct SchemaCompilation {
     /// names: at each node the key may end (unless the node spells a name), follow a child, or
     /// leave the trie with any other character and then go on freely.
     static let maxAdditionalKeyLength = 64
+    /// Positional item schemas (`prefixItems`) of one array: their grammar nests one level each.
+    static let maxPrefixItems = 100
 
     static func keyExcluding(_ names: Set<String>, builder: inout GrammarBuilder) -> GrammarExpr {
         let plain = ScalarSet([0x20...0x21, 0x23...0x5B, 0x5D...ScalarSet.maxScalar])
@@ -665,6 +678,9 @@ struct SchemaCompilation {
         }
         if prefixSchemas.isEmpty, minItems == 0, maxItems == nil, restSchema == .bool(true) {
             return .rule(anyArrayRule(&builder))
+        }
+        guard prefixSchemas.count <= Self.maxPrefixItems else {
+            throw fail(path, prefixKeyword, "more than \(Self.maxPrefixItems) positional item schemas")
         }
         var prefix: [GrammarExpr] = []
         for (index, schema) in prefixSchemas.enumerated() {
