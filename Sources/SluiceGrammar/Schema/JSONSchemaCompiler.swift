@@ -732,15 +732,17 @@ struct SchemaCompilation {
         if let format = members["format"] {
             guard case let .string(name) = format else { throw fail(path, "format", "'format' must be a string") }
             if members["pattern"] != nil { throw fail(path, "pattern", "'pattern' together with 'format' is not supported") }
-            guard let content = StringFormats.content(name, into: &builder), let (low, high) = StringFormats.lengthRange(name) else {
+            guard let content = StringFormats.content(name, into: &builder) else {
                 throw fail(path, "format", "unsupported format '\(name)' (supported: \(StringFormats.supported.joined(separator: ", ")))")
             }
             // Length bounds only when every string of the format already satisfies them.
-            if let minLength, low < minLength {
-                throw fail(path, "minLength", "minLength together with format '\(name)' is not supported (its strings can be shorter)")
-            }
-            if let maxLength, high.map({ $0 > maxLength }) ?? true {
-                throw fail(path, "maxLength", "maxLength together with format '\(name)' is not supported (its strings can be longer)")
+            if minLength != nil || maxLength != nil, let (low, high) = StringFormats.lengthRange(name) {
+                if let minLength, low < minLength {
+                    throw fail(path, "minLength", "minLength together with format '\(name)' is not supported (its strings can be shorter)")
+                }
+                if let maxLength, high.map({ $0 > maxLength }) ?? true {
+                    throw fail(path, "maxLength", "maxLength together with format '\(name)' is not supported (its strings can be longer)")
+                }
             }
             return .sequence([quote, content, quote])
         }
