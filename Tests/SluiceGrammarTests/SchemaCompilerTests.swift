@@ -215,7 +215,8 @@ import Testing
         expectSchema(pattern(#"^\S\D$"#), accepts: [#""é!""#], rejects: [#"" a""#, #""a1""#])
         expectSchema(pattern("^a{2,}b{0,1}c{1,2}$"), accepts: [#""aac""#, #""aaaabcc""#], rejects: [#""ac""#, #""aabbc""#])
         expectSchema(pattern(#"^(?:x|y)(?<n>z)*[\u00e0-\u00ff]$"#), accepts: [#""xzzé""#, #""yÿ""#], rejects: [#""xa""#])
-        expectSchema(pattern("^a{,2}$"), accepts: [#""a{,2}""#], rejects: [#""aa""#])
+        expectSchema(pattern("^a{x}{2,3$"), accepts: [#""a{x}{2,3""#], rejects: [#""a""#])
+        expectSchema(pattern(#"^\s\S\D\W$"#), accepts: [#"" aa!""#, "\"\u{3000}é!-\""], rejects: [#""\u000baa!""#, #"" \u001caa!""#, #"" aé!""#, #"" a!é""#])
         expectSchema(pattern("^[a-]$"), accepts: [#""-""#, #""a""#], rejects: [#""b""#])
         expectSchema(pattern("^[]$"), accepts: [], rejects: [#""""#, #""a""#])
     }

@@ -62,6 +62,7 @@ import Testing
             (#"{"type":"string","pattern":"[a"}"#, "pattern"),
             (#"{"type":"string","pattern":"a{1,5000}"}"#, "pattern"),
             (#"{"type":"string","pattern":"\\q"}"#, "pattern"),
+            (#"{"type":"string","pattern":"^a{,2}$"}"#, "pattern"),
         ]
         for (schema, keyword) in cases {
             let error = schemaError(schema)

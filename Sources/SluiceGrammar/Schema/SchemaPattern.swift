@@ -5,8 +5,8 @@
 //
 // The subset, exactly:
 // - literal characters (any Unicode scalar; `\uD83D\uDE00` pairs are joined);
-// - `.` (any character but \n \r U+2028 U+2029, as in ECMAScript without the `s` flag);
-// - escapes: `\d \D \w \W \s \S` (ECMAScript's ASCII \d and \w, Unicode \s), `\t \n \r \v \f \0`,
+// - `.` (any character but a line terminator: \n \v \f \r U+0085 U+2028 U+2029);
+// - escapes: `\d \D \w \W \s \S`, `\t \n \r \v \f \0`,
 //   `\xHH`, `\uHHHH`, and `\` before any character that is not a letter or digit (`\. \/ \- \\ …`);
 // - classes `[...]`, `[^...]` with ranges `a-z`, the escapes above (and `\b` = backspace) inside;
 //   `[]` matches nothing, `[^]` any character;
@@ -17,7 +17,13 @@
 //   JSON Schema patterns are unanchored: a side without an anchor gets "any characters".
 // Refused (a JSONSchemaError naming `pattern`): lookarounds `(?= (?! (?<= (?<!`, backreferences
 // `\1`…`\9` `\k<…>`, lazy quantifiers `*? +? ?? {…}?`, word boundaries `\b \B`, `\p{…}`, `\cX`,
-// anchors anywhere else, unknown letter escapes, unbalanced parentheses or brackets.
+// anchors anywhere else, unknown letter escapes, unbalanced parentheses or brackets, `{,n}`.
+//
+// Validators run patterns with various engines (ECMAScript as JSON Schema says, but also Python's
+// re, ICU…), so the classes are those all of them agree on: \d = [0-9], \w = [A-Za-z0-9_],
+// \s = the whitespace every engine counts, \D and \W = ASCII non-digits and non-word characters,
+// \S = outside every engine's \s, `.` = not a line terminator in any engine. Generated strings
+// then match under each engine (some strings the pattern accepts are not generated).
 
 struct PatternError: Error { var message: String }
 
@@ -63,12 +69,25 @@ struct ScalarSet: Hashable {
         return ScalarSet(result)
     }
 
+    // Validators run patterns with different engines (ECMAScript, Python's re, ICU, …) whose
+    // classes differ; these are the characters EVERY one of them puts in (or, for the negated
+    // forms, leaves out of) the class, so a generated string matches under any of them.
     static let digit = ScalarSet([0x30...0x39])
     static let word = ScalarSet([0x30...0x39, 0x41...0x5A, 0x5F...0x5F, 0x61...0x7A])
-    static let space = ScalarSet([0x09...0x0D, 0x20...0x20, 0xA0...0xA0, 0x1680...0x1680, 0x2000...0x200A,
-                                  0x2028...0x2029, 0x202F...0x202F, 0x205F...0x205F, 0x3000...0x3000, 0xFEFF...0xFEFF])
-    static let dot = ScalarSet([0x0A...0x0A, 0x0D...0x0D, 0x2028...0x2029]).complement
+    /// \s in all: ECMAScript adds \v and U+FEFF, Python adds \x1c–\x1f and U+0085.
+    static let space = ScalarSet([0x09...0x0A, 0x0C...0x0D, 0x20...0x20, 0xA0...0xA0, 0x1680...0x1680, 0x2000...0x200A,
+                                  0x2028...0x2029, 0x202F...0x202F, 0x205F...0x205F, 0x3000...0x3000])
+    /// \S: outside every engine's \s.
+    static let nonSpace = ScalarSet([0x09...0x0D, 0x1C...0x20, 0x85...0x85, 0xA0...0xA0, 0x1680...0x1680, 0x2000...0x200A,
+                                     0x2028...0x2029, 0x202F...0x202F, 0x205F...0x205F, 0x3000...0x3000, 0xFEFF...0xFEFF]).complement
+    /// \D and \W: ASCII only (Unicode-aware engines count other scripts' digits and letters in \d and \w).
+    static let nonDigit = ScalarSet([0...0x7F]).subtracting(digit)
+    static let nonWord = ScalarSet([0...0x7F]).subtracting(word)
+    /// `.`: not a line terminator in any engine (ICU also stops at \v, \f and U+0085).
+    static let dot = ScalarSet([0x0A...0x0D, 0x85...0x85, 0x2028...0x2029]).complement
     static let any = ScalarSet([0...maxScalar])
+
+    func subtracting(_ other: ScalarSet) -> ScalarSet { complement.union(other).complement }
 }
 
 indirect enum PatternNode {
@@ -205,6 +224,10 @@ struct PatternParser {
             }
             return digits > 0 ? value : nil
         }
+        if index < scalars.count, isChar(scalars[index], ",") {
+            // `{,n}`: a literal in ECMAScript, {0,n} in Python: refused as ambiguous.
+            throw PatternError(message: "'{,n}' means different things in different regex engines; write {0,n} or \\{")
+        }
         guard let low = number(&index) else { return nil }
         var high: Int? = low
         if index < scalars.count, isChar(scalars[index], ",") {
@@ -312,11 +335,11 @@ struct PatternParser {
         position += 1
         switch Character(Unicode.Scalar(char)!) {
         case "d": return .digit
-        case "D": return ScalarSet.digit.complement
+        case "D": return .nonDigit
         case "w": return .word
-        case "W": return ScalarSet.word.complement
+        case "W": return .nonWord
         case "s": return .space
-        case "S": return ScalarSet.space.complement
+        case "S": return .nonSpace
         case "t": return ScalarSet(0x09)
         case "n": return ScalarSet(0x0A)
         case "r": return ScalarSet(0x0D)

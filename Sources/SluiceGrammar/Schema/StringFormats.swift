@@ -31,7 +31,8 @@ enum StringFormats {
         // A practical subset of RFC 5321 addresses: dot-atoms of [A-Za-z0-9_%+-] (local part ≤ 63
         // characters) at a domain of 2–4 labels whose last is 2–24 letters.
         "email": #"^[A-Za-z0-9_%+-]{1,15}(?:\.[A-Za-z0-9_%+-]{1,15}){0,3}@(?:\#(label)\.){1,3}[A-Za-z]{2,24}$"#,
-        "hostname": #"^\#(label)(?:\.\#(label)){0,2}$"#,
+        // The last label starts with a letter (an all-numeric top-level label is refused by some checkers).
+        "hostname": #"^(?:\#(label)\.){0,2}[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"#,
         "ipv4": #"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$"#,
         // Loosely: scheme://host[:port][/path][?query][#fragment], percent-escapes well formed.
         "uri": #"^[a-z][a-z0-9+.-]{0,15}://\#(label)(?:\.\#(label)){0,2}(?::[0-9]{1,5})?(?:/\#(pchar)*)*(?:\?(?:\#(pchar)|[/?])*)?(?:#(?:\#(pchar)|[/?])*)?$"#,
