@@ -1,9 +1,9 @@
 // JSON Schema → byte grammar, for `response_format: json_schema` and tool parameters.
 //
 // Every document the grammar accepts validates against the schema; the converse need not hold
-// (bounds on numbers, formats and a few combinations are enforced conservatively). A schema
-// feature the compiler cannot enforce is REFUSED with a JSONSchemaError naming the keyword,
-// never skipped (a skipped keyword would let the model emit JSON that does not validate).
+// (number bounds, formats, patterns and a few combinations are enforced conservatively). A
+// schema feature the compiler cannot enforce is REFUSED with a JSONSchemaError naming the
+// keyword, never skipped (a skipped keyword would let the model emit JSON that does not validate).
 //
 // Keywords
 // - enforced: `type` (a name or an array of names, `null` included), `properties`, `required`,
@@ -13,42 +13,42 @@
 //   does not accept oneOf at all), `allOf` (one element, or several plain object schemas merged),
 //   `$ref` (`#`, `#/$defs/X`, `#/definitions/X`, any local JSON pointer; recursion through
 //   objects and arrays), `$defs`, `definitions`, `items` (a schema, or draft-4's array form with
-//   `additionalItems`), `prefixItems`, `minItems`, `maxItems`, `uniqueItems: false`,
+//   `additionalItems`), `prefixItems` (≤ 100), `minItems`, `maxItems`, `uniqueItems: false`,
 //   `minLength`/`maxLength` (code points), `pattern` (the subset in SchemaPattern.swift),
 //   `format` (date-time, date, time, duration, uuid, email, hostname, ipv4, ipv6, uri:
-//   StringFormats.swift),
-//   `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum` (numbers or draft-4 booleans),
-//   `multipleOf` (1: integers; other factors only between a minimum and a maximum, as the
-//   literal list of the multiples, at most maxEnumValues of them).
+//   StringFormats.swift), `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`
+//   (numbers, or draft-4 booleans), `multipleOf` (1: integers; another factor only with both a
+//   minimum and a maximum, as the list of the multiples, at most maxEnumValues of them).
 // - ignored (annotations): description, title, default, examples, $schema, $id, $comment,
 //   strict, deprecated, readOnly, writeOnly.
-// - refused: every other keyword; `pattern` or `format` together with a length bound they do not
-//   imply (except an anchored one-class pattern like `^[a-z0-9_]+$`, whose run gets the bounds); `enum` or
-//   `const` with keywords other than `type`; `$ref` and the combinators with other assertions
-//   beside them; a `multipleOf` other than 1 without both bounds; `uniqueItems: true`.
+// - refused: every other keyword; `minLength`/`maxLength` with a `pattern` or `format` unless
+//   all its strings already fit, or the pattern is one anchored class run (`^[a-z0-9_]+$`, which
+//   gets the bounds); `enum`/`const` with keywords other than `type`; `$ref` and the combinators
+//   with assertions beside them; `multipleOf` ≠ 1 without both bounds; `uniqueItems: true`;
+//   bounds no value within the digit limits satisfies; references nested > 100 deep.
 // Without `type`, the types are inferred from the keywords present (`properties` → object,
 // `items` → array, `pattern` → string, `minimum` → number…); with none, any value.
 //
 // Objects: the declared properties come in a fixed order: first those named in `required`, in
 // that array's order, then the optional ones sorted by name (`JSONValue.object` is a dictionary,
 // so the schema's own order is not known), or, through `compile(_:keyOrder:into:)`, the order of
-// the schema document. When additional properties are allowed they come
-// after the declared ones. Their keys are never one of the declared names (else the value would
-// escape the declared property's schema, or a `false` property would appear): with declared
-// properties, additional keys are written without escapes (any character but `"`, `\` and
-// controls) and a key trie keeps them off the declared names. Additional keys are not kept
-// distinct from each other (a repeated key is valid JSON; parsers keep the last).
+// the schema document. Additional properties, when allowed, come after the declared ones, and
+// their keys are never a declared name (else the value would escape the declared property's
+// schema, or a `false` property would appear): with declared properties, additional keys are
+// written without escapes (any character but `"`, `\` and controls), at most 64 characters, and
+// a key trie keeps them off the declared names. Additional keys are not kept distinct from each
+// other (a repeated key is valid JSON; parsers keep the last).
 //
 // Numbers: at most `maxIntegerDigits` digits before the point, `maxFractionDigits` after it and
 // `maxExponentDigits` in the exponent. Integers in a bounded range get an exact digit-range
 // grammar. Numbers with a bound get no exponent; with D one more than the fraction digits the
 // bounds are written with (≤ 6), every decimal with ≤ D fraction digits within bounds is allowed,
 // and longer ones only when their D-digit truncation and the next D-digit step are both within
-// bounds (`maximum: 10` allows 10, 9.9, 9.95 and 10.0, not 10.01, nor 9.95 followed by more):
-// every value produced is in range (checked on the doubles a parser reads), not every value in
-// range can be produced.
+// bounds (`maximum: 10` allows 10, 10.0, 9.5 and 9.99…, not 10.01 or 10.00): every value produced
+// is in range (checked on the doubles a parser reads), not every value in range is reachable.
 // Strings: JSON string syntax (escapes, no raw control bytes, well-formed UTF-8 only); `enum`
 // and `const` values are written in one canonical serialization (compact, object keys sorted).
+// Whitespace: none, or at most one space after `:` and `,` (JSONWhitespace); never elsewhere.
 
 import SluiceAPI
 
