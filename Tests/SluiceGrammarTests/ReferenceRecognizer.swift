@@ -77,7 +77,7 @@ final class ReferenceRecognizer {
 
 /// Random documents of a grammar: random choices and repetition counts, and past `depth` nested
 /// rules the shortest way out (by each expression's minimum length, computed to a fixpoint).
-struct GrammarGenerator {
+struct RandomDocumentGenerator {
     let grammar: Grammar
     private var minimumLength: [Int]
     private var state: UInt64

@@ -300,7 +300,7 @@ import Testing
             if let minimum { members.append(#""\#(minimumExclusive ? "exclusiveMinimum" : "minimum")":\#(minimum)"#) }
             if let maximum { members.append(#""\#(maximumExclusive ? "exclusiveMaximum" : "maximum")":\#(maximum)"#) }
             let grammar = try schemaGrammar("{" + members.joined(separator: ",") + "}")
-            var generator = GrammarGenerator(grammar, seed: UInt64(index) + 77)
+            var generator = RandomDocumentGenerator(grammar, seed: UInt64(index) + 77)
             var distinct = Set<String>()
             for _ in 0..<400 {
                 let text = String(decoding: generator.generate(), as: UTF8.self)

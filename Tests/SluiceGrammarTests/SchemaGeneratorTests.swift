@@ -28,7 +28,7 @@ import Testing
         var builder = GrammarBuilder()
         let root = try JSONSchemaCompiler().compile(schema, into: &builder)
         let grammar = builder.build(root: root)
-        var generator = GrammarGenerator(grammar, seed: UInt64(index) * 1000 + 1)
+        var generator = RandomDocumentGenerator(grammar, seed: UInt64(index) * 1000 + 1)
         let recognizer = ReferenceRecognizer(grammar)
         for _ in 0..<150 {
             let document = generator.generate(depth: 14)
@@ -53,7 +53,7 @@ import Testing
             let schema = try JSONParser.parse(text)
             var builder = GrammarBuilder()
             let root = try JSONSchemaCompiler(options: options).compile(schema, into: &builder)
-            var generator = GrammarGenerator(builder.build(root: root), seed: UInt64(index) + 5)
+            var generator = RandomDocumentGenerator(builder.build(root: root), seed: UInt64(index) + 5)
             for _ in 0..<40 {
                 let document = generator.generate(depth: 14)
                 let text = String(decoding: document, as: UTF8.self)
