@@ -3,9 +3,10 @@
 // Conservative on purpose: every string produced is valid, not every valid string producible.
 
 enum StringFormats {
-    private static let year = #"[0-9]{4}"#
-    /// Years divisible by 4 but not by 100, or by 400.
-    private static let leapYear = #"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)"#
+    /// 0001–9999 (year 0000 is valid RFC 3339 but many checkers, Python's datetime among them, refuse it).
+    private static let year = #"(?:[0-9]{3}[1-9]|[0-9]{2}[1-9]0|[0-9][1-9]00|[1-9]000)"#
+    /// Years divisible by 4 but not by 100, or by 400 (not 0000).
+    private static let leapYear = #"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"#
     /// RFC 3339 full-date with the real number of days in each month (Feb 29 only in leap years).
     private static let date =
         #"(?:\#(year)-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|\#(leapYear)-02-29)"#
