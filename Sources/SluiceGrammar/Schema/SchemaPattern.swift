@@ -22,8 +22,10 @@
 // Validators run patterns with various engines (ECMAScript as JSON Schema says, but also Python's
 // re, ICU…), so the classes are those all of them agree on: \d = [0-9], \w = [A-Za-z0-9_],
 // \s = the whitespace every engine counts, \D and \W = ASCII non-digits and non-word characters,
-// \S = outside every engine's \s, `.` = not a line terminator in any engine. Generated strings
-// then match under each engine (some strings the pattern accepts are not generated).
+// \S = outside every engine's \s, `.` = not a line terminator in any engine, and classes
+// (`.`, `[…]`, `\S`…) only produce characters of the BMP (ECMAScript without the `u` flag counts
+// the others as two). Generated strings then match under each engine (some strings the pattern
+// accepts are not generated).
 
 struct PatternError: Error { var message: String }
 
@@ -389,7 +391,9 @@ struct PatternCompiler {
         if set.ranges.count == 1, set.ranges[0].lowerBound == set.ranges[0].upperBound {
             return .literal(jsonEncodedScalar(set.ranges[0].lowerBound))
         }
-        if set == .any { return .rule(JSONPieces.stringCharRule(&builder)) }
+        // A class matches one character; ECMAScript without the `u` flag sees a character beyond
+        // the BMP as two (surrogate) units, so classes only produce BMP characters.
+        let set = set.subtracting(ScalarSet([0x10000...ScalarSet.maxScalar]))
         let nonASCII = set.ranges.contains { $0.upperBound >= 0x80 }
         if !nonASCII { return Self.encode(set) }
         let key = "pattern-class:" + set.ranges.map { "\(String($0.lowerBound, radix: 16))-\(String($0.upperBound, radix: 16))" }.joined(separator: ",")
