@@ -342,13 +342,17 @@ import Testing
         let compiler = JSONSchemaCompiler()
         let first = try compiler.compile(try JSONParser.parse(#"{"type":"object","properties":{"a":{"type":"string"},"b":{}}}"#), into: &builder)
         let second = try compiler.compile(try JSONParser.parse(#"{"type":"array","items":{"type":"string","maxLength":3}}"#), into: &builder)
-        let grammar = builder.build(root: .choice([first, second]))
-        for name in ["json-char", "json-string", "json-value", "json-object", "json-array"] {
+        var options = JSONSchemaOptions()
+        options.maxIntegerDigits = 6
+        let third = try JSONSchemaCompiler(options: options).compile(try JSONParser.parse(#"{"type":"array"}"#), into: &builder)
+        let grammar = builder.build(root: .choice([first, second, third]))
+        for name in ["json-char", "json-string", "json-value", "json-object", "json-array", "json-value/6/15/2", "json-array/6/15/2"] {
             #expect(grammar.ruleNames.filter { $0 == name }.count == 1, "\(name)")
         }
         let recognizer = ReferenceRecognizer(grammar)
         let object = recognizer.accepts(#"{"a":"x","b":[1]}"#), array = recognizer.accepts(#"["abc"]"#)
-        #expect(object && array)
+        let shortNumbers = recognizer.accepts("[123456]"), longNumbers = recognizer.accepts("[1234567]")
+        #expect(object && array && shortNumbers && !longNumbers)  // the third grammar: at most 6 digits
     }
 }
 

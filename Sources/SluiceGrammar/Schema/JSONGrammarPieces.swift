@@ -74,8 +74,24 @@ func jsonSerialization(_ value: JSONValue) -> [UInt8] {
 /// The shared JSON rules of one builder under one whitespace policy.
 struct JSONPieces {
     let whitespace: JSONWhitespace
+    let options: JSONSchemaOptions
 
-    private var suffix: String { whitespace == .compact ? "" : "/ws1" }
+    init(options: JSONSchemaOptions) {
+        whitespace = options.whitespace
+        self.options = options
+    }
+
+    /// Distinguishes the shared rules of other whitespace or number-digit options (nothing for
+    /// the defaults, so the common rules have plain names).
+    private var suffix: String {
+        let defaults = JSONSchemaOptions()
+        var suffix = whitespace == .compact ? "" : "/ws1"
+        if (options.maxIntegerDigits, options.maxFractionDigits, options.maxExponentDigits)
+            != (defaults.maxIntegerDigits, defaults.maxFractionDigits, defaults.maxExponentDigits) {
+            suffix += "/\(options.maxIntegerDigits)/\(options.maxFractionDigits)/\(options.maxExponentDigits)"
+        }
+        return suffix
+    }
 
     /// What may follow a `:` or a `,` (and nothing else has whitespace).
     var separatorSpace: GrammarExpr {
@@ -163,8 +179,9 @@ struct JSONPieces {
     }
 
     /// Any JSON value (objects and arrays to any depth; numbers as `numberRule`).
-    func valueRule(_ builder: inout GrammarBuilder, options: JSONSchemaOptions) -> RuleID {
+    func valueRule(_ builder: inout GrammarBuilder) -> RuleID {
         let pieces = self
+        let options = self.options
         return builder.sharedRule("json-value\(suffix)") { builder, value in
             let string = JSONPieces.stringRule(&builder)
             let number = JSONPieces.numberRule(&builder, intDigits: options.maxIntegerDigits,
@@ -177,6 +194,12 @@ struct JSONPieces {
             return .choice([.rule(object), .rule(array), .rule(string), .rule(number),
                             .literal("true"), .literal("false"), .literal("null")])
         }
+    }
+
+    /// Any JSON array (built with `valueRule`).
+    func arrayRule(_ builder: inout GrammarBuilder) -> RuleID {
+        _ = valueRule(&builder)
+        return builder.sharedRule("json-array\(suffix)") { _, _ in .choice([]) }  // defined by valueRule: never runs
     }
 
     /// Any JSON object, members of any value.

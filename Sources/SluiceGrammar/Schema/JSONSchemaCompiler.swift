@@ -133,8 +133,8 @@ public struct JSONSchemaCompiler: Sendable {
     public static func anyObject(into builder: inout GrammarBuilder, whitespace: JSONWhitespace = .compact) -> GrammarExpr {
         var options = JSONSchemaOptions()
         options.whitespace = whitespace
-        let pieces = JSONPieces(whitespace: whitespace)
-        let value = pieces.valueRule(&builder, options: options)
+        let pieces = JSONPieces(options: options)
+        let value = pieces.valueRule(&builder)
         return .rule(pieces.objectRule(&builder, value: value, string: JSONPieces.stringRule(&builder)))
     }
 
@@ -142,7 +142,7 @@ public struct JSONSchemaCompiler: Sendable {
     public static func anyValue(into builder: inout GrammarBuilder, whitespace: JSONWhitespace = .compact) -> GrammarExpr {
         var options = JSONSchemaOptions()
         options.whitespace = whitespace
-        return .rule(JSONPieces(whitespace: whitespace).valueRule(&builder, options: options))
+        return .rule(JSONPieces(options: options).valueRule(&builder))
     }
 }
 
@@ -164,7 +164,7 @@ struct SchemaCompilation {
     init(root: JSONValue, options: JSONSchemaOptions) {
         self.root = root
         self.options = options
-        pieces = JSONPieces(whitespace: options.whitespace)
+        pieces = JSONPieces(options: options)
     }
 
     static let annotations: Set<String> = [
@@ -247,7 +247,7 @@ struct SchemaCompilation {
                           builder: inout GrammarBuilder) throws(JSONSchemaError) -> GrammarExpr {
         let members: [String: JSONValue]
         switch schema {
-        case .bool(true): return .rule(pieces.valueRule(&builder, options: options))
+        case .bool(true): return .rule(pieces.valueRule(&builder))
         case .bool(false): return .choice([])
         case let .object(object): members = object
         default: throw fail(path, nil, "a schema must be an object or a boolean, not \(schema.typeName)")
@@ -500,14 +500,14 @@ struct SchemaCompilation {
 
         var additional: GrammarExpr?
         switch members["additionalProperties"] {
-        case nil, .bool(true)?: additional = .rule(pieces.valueRule(&builder, options: options))
+        case nil, .bool(true)?: additional = .rule(pieces.valueRule(&builder))
         case .bool(false)?: additional = nil
         case let schema?:
             let expr = try compile(schema, path: path + ["additionalProperties"], depth: depth, left: [], builder: &builder)
             if expr == .choice([]) { additional = nil } else { additional = expr }
         }
         if properties.isEmpty, requiredNames.isEmpty, members["additionalProperties"] == nil || members["additionalProperties"] == .bool(true) {
-            return .rule(pieces.objectRule(&builder, value: pieces.valueRule(&builder, options: options), string: JSONPieces.stringRule(&builder)))
+            return .rule(pieces.objectRule(&builder, value: pieces.valueRule(&builder), string: JSONPieces.stringRule(&builder)))
         }
         for name in requiredNames where properties[name] == nil {
             guard additional != nil else {
@@ -717,11 +717,7 @@ struct SchemaCompilation {
         return .sequence([.literal("["), content, .literal("]")])
     }
 
-    func anyArrayRule(_ builder: inout GrammarBuilder) -> RuleID {
-        _ = pieces.valueRule(&builder, options: options)
-        // Defined by valueRule; asking for it again returns it.
-        return builder.sharedRule("json-array\(options.whitespace == .compact ? "" : "/ws1")") { _, _ in .choice([]) }
-    }
+    func anyArrayRule(_ builder: inout GrammarBuilder) -> RuleID { pieces.arrayRule(&builder) }
 
     // MARK: string
 
