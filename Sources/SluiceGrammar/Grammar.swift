@@ -114,6 +114,9 @@ public struct Grammar: Sendable, Hashable {
 public struct GrammarBuilder: Sendable {
     private var bodies: [GrammarExpr?] = []
     private var names: [String] = []
+    /// Rules built once per builder and reused by every compiler that adds to it (the JSON
+    /// string character, any JSON value, a date format…): see `sharedRule(_:body:)`.
+    private var shared: [String: RuleID] = [:]
 
     public init() {}
 
@@ -137,6 +140,19 @@ public struct GrammarBuilder: Sendable {
     }
 
     public func isDefined(_ rule: RuleID) -> Bool { bodies[rule.index] != nil }
+
+    /// The rule stored under `key`, built by `body` the first time it is asked for and reused
+    /// after that, so common pieces exist once per grammar (small grammars; the matcher's
+    /// per-rule caches are shared). The rule is declared before `body` runs, so the body may
+    /// refer to it (recursion) through the id it is given.
+    public mutating func sharedRule(_ key: String, body: (inout GrammarBuilder, RuleID) -> GrammarExpr) -> RuleID {
+        if let rule = shared[key] { return rule }
+        let rule = declare(key)
+        shared[key] = rule
+        let expr = body(&self, rule)
+        define(rule, expr)
+        return rule
+    }
 
     /// The grammar whose documents match `root`. Every declared rule must have been defined.
     public func build(root: GrammarExpr) -> Grammar {
