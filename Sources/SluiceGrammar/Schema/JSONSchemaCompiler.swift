@@ -20,7 +20,7 @@
 //   (numbers, or draft-4 booleans), `multipleOf` (1: integers; another factor only with both a
 //   minimum and a maximum, as the list of the multiples, at most maxEnumValues of them).
 // - ignored (annotations): description, title, default, examples, $schema, $id, $comment,
-//   strict, deprecated, readOnly, writeOnly.
+//   strict, deprecated, readOnly, writeOnly, discriminator (OpenAPI's tag hint for `oneOf`).
 // - refused: every other keyword; `minLength`/`maxLength` with a `pattern` or `format` unless
 //   all its strings already fit, or the pattern is one anchored class run (`^[a-z0-9_]+$`, which
 //   gets the bounds); `enum`/`const` with keywords other than `type`; `$ref` and the combinators
@@ -170,6 +170,9 @@ struct SchemaCompilation {
     static let annotations: Set<String> = [
         "description", "title", "default", "examples", "$schema", "$id", "$comment", "strict", "deprecated",
         "readOnly", "writeOnly",
+        // OpenAPI's hint of which `oneOf` branch a tag selects (Pydantic writes it for tagged
+        // unions); the branches' own `const` tags already decide it, so it asks for nothing more.
+        "discriminator",
     ]
     static let definitionKeywords: Set<String> = ["$defs", "definitions"]
     static let objectKeywords: Set<String> = ["properties", "required", "additionalProperties"]
