@@ -36,6 +36,11 @@ enum MatcherTestSupport {
 struct ReferenceRecognizer {
     let grammar: Grammar
     private let nullableRules: [Bool]
+    /// Results by (what is left, position, complete): without it nested repetitions backtrack
+    /// exponentially on long inputs.
+    private final class Memo { var results: [MemoKey: Bool] = [:] }
+    private struct MemoKey: Hashable { var frames: [Frame]; var position: Int; var complete: Bool }
+    private let memo = Memo()
 
     init(_ grammar: Grammar) {
         self.grammar = grammar
@@ -61,18 +66,33 @@ struct ReferenceRecognizer {
         }
     }
 
-    private indirect enum Frame {
+    private indirect enum Frame: Hashable {
         case expr(GrammarExpr)
         /// Repetitions left; another iteration only if the last one consumed bytes (after `guardPosition`).
         case repeatItem(GrammarExpr, min: Int, max: Int?, guardPosition: Int)
     }
 
-    func isPrefix(_ input: [UInt8]) -> Bool { run([.expr(.rule(grammar.root))], input, 0, complete: false) }
-    func isComplete(_ input: [UInt8]) -> Bool { run([.expr(.rule(grammar.root))], input, 0, complete: true) }
+    func isPrefix(_ input: [UInt8]) -> Bool {
+        memo.results.removeAll(keepingCapacity: true)
+        return run([.expr(.rule(grammar.root))], input, 0, complete: false)
+    }
+
+    func isComplete(_ input: [UInt8]) -> Bool {
+        memo.results.removeAll(keepingCapacity: true)
+        return run([.expr(.rule(grammar.root))], input, 0, complete: true)
+    }
 
     /// `frames`: what is left to match, next last.
     private func run(_ frames: [Frame], _ input: [UInt8], _ position: Int, complete: Bool) -> Bool {
         if position == input.count && !complete { return true }
+        let key = MemoKey(frames: frames, position: position, complete: complete)
+        if let known = memo.results[key] { return known }
+        let result = step(frames, input, position, complete: complete)
+        memo.results[key] = result
+        return result
+    }
+
+    private func step(_ frames: [Frame], _ input: [UInt8], _ position: Int, complete: Bool) -> Bool {
         guard var rest = Optional(frames), let frame = rest.popLast() else {
             return position == input.count
         }
