@@ -1,0 +1,82 @@
+// A grammar prepared for one vocabulary: every rule reachable from the root compiled to an
+// automaton (RuleAutomaton), numbered into one ParseTables, checked for left recursion (the one
+// shape the stack-set matcher cannot bound), with a lazily filled mask cache per rule. Shared
+// by every sequence decoding with it; immutable apart from the caches, which lock.
+
+public final class CompiledGrammar: Sendable {
+    let vocabulary: TokenVocabulary
+    let tables: ParseTables
+    /// Per rule index (nil: unreachable from the root).
+    let ruleCaches: [RuleMaskCache?]
+
+    /// The largest automaton one rule may have (bounded repetitions are expanded).
+    static let maxStatesPerRule = 50_000
+    static let maxPositions = 200_000
+
+    public init(_ grammar: Grammar, vocabulary: TokenVocabulary) throws(GrammarError) {
+        let ruleCount = grammar.rules.count
+        guard grammar.root.index >= 0 && grammar.root.index < ruleCount else {
+            throw GrammarError("the root rule \(grammar.root.index) is not defined")
+        }
+        // Reachable rules, in discovery order, compiled once each.
+        var automata: [Int: RuleAutomaton] = [:]
+        var order: [Int] = []
+        var work = [grammar.root.index]
+        var total = 0
+        while let rule = work.popLast() {
+            guard automata[rule] == nil else { continue }
+            let automaton = try RuleAutomaton.compile(grammar.rules[rule], ruleCount: ruleCount, maxStates: Self.maxStatesPerRule)
+            total += automaton.stateCount
+            guard total <= Self.maxPositions else { throw GrammarError("the grammar exceeds \(Self.maxPositions) automaton states") }
+            automata[rule] = automaton
+            order.append(rule)
+            for calls in automaton.calls { for call in calls where automata[Int(call.callee)] == nil { work.append(Int(call.callee)) } }
+        }
+        try LeftRecursionCheck.check(automata: automata, names: grammar.ruleNames)
+
+        var base = [Int32](repeating: -1, count: ruleCount)
+        var offset: Int32 = 0
+        for rule in order {
+            base[rule] = offset
+            offset += Int32(automata[rule]!.stateCount)
+        }
+        var next = [Int32]()
+        next.reserveCapacity(Int(offset) * 256)
+        var accepting: [Bool] = []
+        var hasBytes: [Bool] = []
+        var calls: [[(start: Int32, returnTo: Int32)]] = []
+        var ruleOf: [Int32] = []
+        var localState: [Int32] = []
+        var caches = [RuleMaskCache?](repeating: nil, count: ruleCount)
+        for rule in order {
+            let automaton = automata[rule]!
+            let ruleBase = base[rule]
+            next.append(contentsOf: automaton.next.lazy.map { $0 < 0 ? -1 : $0 + ruleBase })
+            for state in 0..<automaton.stateCount {
+                accepting.append(automaton.accepting[state])
+                hasBytes.append(automaton.next[state * 256..<(state + 1) * 256].contains { $0 >= 0 })
+                calls.append(automaton.calls[state].map { (base[Int($0.callee)], $0.returnState + ruleBase) })
+                ruleOf.append(Int32(rule))
+                localState.append(Int32(state))
+            }
+            let callFree = automaton.calls.allSatisfy(\.isEmpty)
+            caches[rule] = callFree
+                ? vocabulary.sharedCaches.cache(for: grammar.rules[rule], stateCount: automaton.stateCount)
+                : RuleMaskCache(stateCount: automaton.stateCount)
+        }
+        self.vocabulary = vocabulary
+        self.tables = ParseTables(
+            next: next, accepting: accepting, hasBytes: hasBytes, calls: calls,
+            ruleOf: ruleOf, localState: localState, rootStart: base[grammar.root.index])
+        self.ruleCaches = caches
+    }
+
+    /// The cached mask of a position (computed on first use).
+    func mask(at position: Int32) -> PositionMask {
+        let index = Int(position)
+        let cache = ruleCaches[Int(tables.ruleOf[index])]!
+        return cache.mask(state: Int(tables.localState[index])) {
+            PositionMask.compute(position: position, tables: tables, trie: vocabulary.trie, wordCount: vocabulary.maskWordCount)
+        }
+    }
+}
