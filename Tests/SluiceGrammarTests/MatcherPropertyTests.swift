@@ -2,7 +2,7 @@ import Testing
 @testable import SluiceGrammar
 
 /// For random small grammars and vocabularies over a three-letter alphabet, the matcher's mask
-/// equals "the token's bytes can be consumed" as the slow ReferenceRecognizer decides it, along
+/// equals "the token's bytes can be consumed" as the slow MatcherReferenceRecognizer decides it, along
 /// random walks; end tokens iff the reference says the document is complete.
 @Suite struct MatcherPropertyTests {
     @Test func maskEqualsBruteForceRecognition() throws {
@@ -11,7 +11,7 @@ import Testing
         for trial in 0..<150 {
             let grammar = RandomGrammar.make(&random)
             let (vocabulary, tokens) = RandomGrammar.vocabulary(&random)
-            let reference = ReferenceRecognizer(grammar)
+            let reference = MatcherReferenceRecognizer(grammar)
             let compiled = try CompiledGrammar(grammar, vocabulary: vocabulary)
             var matcher = GrammarMatcher(compiled)
             var history: [UInt8] = []

@@ -33,7 +33,7 @@ enum MatcherTestSupport {
 /// (no automata, no stacks of positions): backtracking over a continuation of expressions.
 /// `isPrefix`: the bytes can be consumed (a document may continue from them); `isComplete`:
 /// they are a whole document. Only for small grammars without left recursion.
-struct ReferenceRecognizer {
+struct MatcherReferenceRecognizer {
     let grammar: Grammar
     private let nullableRules: [Bool]
     /// Results by (what is left, position, complete): without it nested repetitions backtrack
