@@ -11,12 +11,17 @@ import Testing
         #expect(error?.description.contains("#/properties/tags/items/pattern") == true)
 
         for keyword in ["not", "contentEncoding", "patternProperties", "propertyNames", "minProperties", "maxProperties",
-                        "if", "dependentRequired", "unevaluatedProperties", "contains", "nullable", "discriminator"] {
+                        "if", "dependentRequired", "unevaluatedProperties", "contains", "nullable"] {
             let error = schemaError(#"{"type":"object","\#(keyword)":{}}"#)
             #expect(error?.keyword == keyword)
             #expect(error?.path == [keyword])
         }
         #expect(schemaError(#"{"type":"array","items":{"$anchor":"x"}}"#)?.path == ["items", "$anchor"])
+        // Pydantic's tagged unions: an OpenAPI annotation over `oneOf`, whose branches' tags decide.
+        var builder = GrammarBuilder()
+        let tagged = JSONValue.object(["oneOf": .array([.object(["type": .string("object")])]),
+                                       "discriminator": .object(["propertyName": .string("kind")])])
+        #expect(throws: Never.self) { _ = try JSONSchemaCompiler().compile(tagged, into: &builder) }
     }
 
     @Test func unenforceableCombinationsAreRefused() {
