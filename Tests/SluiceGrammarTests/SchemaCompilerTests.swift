@@ -57,7 +57,10 @@ import Testing
     }
 
     @Test func additionalPropertiesComeAfterTheDeclaredOnes() {
+        // Absent beside declared properties: no extras generated (JSONSchemaOptions.additionalPropertiesWhenAbsent).
         expectSchema(#"{"type":"object","properties":{"id":{"type":"integer"},"note":{"type":"string"}},"required":["id"]}"#,
+                     accepts: [#"{"id":1}"#, #"{"id":1,"note":"x"}"#], rejects: [#"{"id":1,"zzz":true}"#])
+        expectSchema(#"{"type":"object","properties":{"id":{"type":"integer"},"note":{"type":"string"}},"required":["id"],"additionalProperties":true}"#,
                      accepts: [#"{"id":1}"#, #"{"id":1,"note":"x"}"#, #"{"id":1,"note":"x","extra":[1,{"k":null}]}"#,
                                #"{"id":1,"zzz":true}"#, #"{"id":1,"not":1,"notes":2,"nope":3,"i":4,"":5,"idé":6}"#],
                      rejects: [#"{"note":"x","id":1}"#, #"{"id":1,"extra":1,"note":2}"#, #"{"id":1,"note":"x","note":"y"}"#,
@@ -70,7 +73,7 @@ import Testing
         expectSchema(#"{"type":"object"}"#, accepts: ["{}", #"{"a":{"b":[1,"x",null,true]}}"#], rejects: ["[]", "{"])
         expectSchema(#"{"type":"object","properties":{"gone":false,"a":{"type":"integer"}},"additionalProperties":false}"#,
                      accepts: ["{}", #"{"a":1}"#], rejects: [#"{"gone":1}"#])
-        expectSchema(#"{"type":"object","properties":{"gone":false,"a":{"type":"integer"}}}"#,
+        expectSchema(#"{"type":"object","properties":{"gone":false,"a":{"type":"integer"}},"additionalProperties":true}"#,
                      accepts: ["{}", #"{"a":1}"#, #"{"gon":1,"goner":2}"#], rejects: [#"{"gone":1}"#, #"{"a":1,"gone":1}"#])
     }
 

@@ -20,6 +20,8 @@ import Testing
         #"{"type":"number","minimum":0.25,"maximum":99.5}"#,
         #"{"type":"string","minLength":3,"maxLength":6}"#,
         #"{"type":"object"}"#,
+        // Length bounds beside a format or a pattern: the pattern narrowed to fit (PatternLengthFit).
+        #"{"type":"object","properties":{"email":{"type":"string","format":"email","minLength":12,"maxLength":20},"site":{"type":"string","format":"uri","maxLength":24},"code":{"type":"string","pattern":"^[A-Z]{2}\\d+$","minLength":4,"maxLength":5},"note":{"type":"string","pattern":"ok","maxLength":6},"host":{"type":"string","format":"hostname","minLength":30}},"required":["email","site","code","note","host"],"additionalProperties":false}"#,
     ]
 
     @Test(arguments: corpus.indices)

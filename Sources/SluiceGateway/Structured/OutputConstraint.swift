@@ -63,9 +63,10 @@ struct ConstraintPlan: Sendable {
         }
         func callList(firstDropping dropping: Int) -> GrammarExpr {
             let first = GrammarExpr.choice(calls.map { block(named: $0.name, arguments: $0.arguments, dropping: dropping) })
-            guard tools.parallelCalls else { return first }
+            let most = maxCalls(offered: calls.count, parallel: tools.parallelCalls, format: format)
+            guard most > 1 else { return first }
             let next = GrammarExpr.choice(calls.map { block(named: $0.name, arguments: $0.arguments, dropping: 0) })
-            return .sequence([first, .repetition(.sequence([.literal(format.separator), next]), min: 0, max: maxParallelCalls - 1)])
+            return .sequence([first, .repetition(.sequence([.literal(format.separator), next]), min: 0, max: most - 1)])
         }
         let toolKey = "tools:" + functions.map { $0.name + "=" + ($0.parameters?.canonicalText ?? "") + Self.key($0.parametersKeyOrder) }
             .joined(separator: "\u{1}")
@@ -85,6 +86,15 @@ struct ConstraintPlan: Sendable {
         case .none:
             return nil  // isOff covered it
         }
+    }
+
+    /// How many calls one answer may make. A model whose template knows tools was trained to
+    /// stop after its calls: up to `maxParallelCalls`. A model taught the generic format by the
+    /// system section (SmolLM2) tends to repeat its call until `max_tokens`: at most one call per
+    /// offered function there.
+    static func maxCalls(offered: Int, parallel: Bool, format: ToolCallFormat) -> Int {
+        guard parallel else { return 1 }
+        return format.templateRendersTools ? maxParallelCalls : max(1, min(offered, maxParallelCalls))
     }
 
     /// `/v1/completions`' `response_format` extension.

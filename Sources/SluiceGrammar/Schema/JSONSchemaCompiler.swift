@@ -7,7 +7,9 @@
 //
 // Keywords
 // - enforced: `type` (a name or an array of names, `null` included), `properties`, `required`,
-//   `additionalProperties` (true / false / a schema; absent means true), `enum`, `const`,
+//   `additionalProperties` (true / false / a schema; absent means true for an object without
+//   `properties`, and no extra keys generated beside declared `properties`: see
+//   `JSONSchemaOptions.additionalPropertiesWhenAbsent`), `enum`, `const`,
 //   `anyOf`, `oneOf` (compiled as anyOf: the output matches at least one alternative, so
 //   alternatives that overlap can produce output that is invalid for oneOf; OpenAI's strict mode
 //   does not accept oneOf at all), `allOf` (one element, or several plain object schemas merged),
@@ -80,6 +82,10 @@ public struct JSONSchemaOptions: Sendable {
     /// Whitespace between tokens (none before or after the document).
     public var whitespace: JSONWhitespace = .compact
     /// Object and array schemas nested deeper than this are refused (OpenAI: 10).
+    /// Generate extra keys beside declared `properties` when `additionalProperties` is absent
+    /// (JSON Schema allows them). Off by default, as in llama.cpp, XGrammar and Outlines: the
+    /// output validates either way, and small models otherwise invent keys until `max_tokens`.
+    public var additionalPropertiesWhenAbsent = false
     public var maxNestingDepth = 10
     /// Properties over the whole schema (OpenAI: 5000).
     public var maxProperties = 5000
@@ -503,6 +509,11 @@ struct SchemaCompilation {
 
         var additional: GrammarExpr?
         switch members["additionalProperties"] {
+        case nil where !properties.isEmpty && !options.additionalPropertiesWhenAbsent:
+            // Properties declared, extras not mentioned: none generated (llama.cpp, XGrammar and
+            // Outlines do the same). Every output still validates; what it prevents is a small
+            // model inventing keys after the declared ones until `max_tokens`.
+            additional = nil
         case nil, .bool(true)?: additional = .rule(pieces.valueRule(&builder))
         case .bool(false)?: additional = nil
         case let schema?:
@@ -513,7 +524,7 @@ struct SchemaCompilation {
             return .rule(pieces.objectRule(&builder, value: pieces.valueRule(&builder), string: JSONPieces.stringRule(&builder)))
         }
         for name in requiredNames where properties[name] == nil {
-            guard additional != nil else {
+            guard additional != nil || members["additionalProperties"] == nil else {
                 throw fail(path, "required", "required property '\(name)' is not allowed: it is not in 'properties' and additionalProperties is false")
             }
             properties[name] = members["additionalProperties"] ?? .bool(true)
@@ -734,14 +745,18 @@ struct SchemaCompilation {
             guard let content = StringFormats.content(name, into: &builder) else {
                 throw fail(path, "format", "unsupported format '\(name)' (supported: \(StringFormats.supported.joined(separator: ", ")))")
             }
-            // Length bounds only when every string of the format already satisfies them.
-            if minLength != nil || maxLength != nil, let (low, high) = StringFormats.lengthRange(name) {
-                if let minLength, low < minLength {
-                    throw fail(path, "minLength", "minLength together with format '\(name)' is not supported (its strings can be shorter)")
+            // Length bounds: the format as is when all its strings fit, else the format's pattern
+            // narrowed to the bounds (PatternLengthFit.swift).
+            if minLength != nil || maxLength != nil, let (low, high) = StringFormats.lengthRange(name),
+               low < (minLength ?? 0) || (maxLength.map { limit in high.map { $0 > limit } ?? true } ?? false) {
+                if let minLength, let maxLength, minLength > maxLength {
+                    throw fail(path, "minLength", "minLength is greater than maxLength")
                 }
-                if let maxLength, high.map({ $0 > maxLength }) ?? true {
-                    throw fail(path, "maxLength", "maxLength together with format '\(name)' is not supported (its strings can be longer)")
+                guard let fitted = StringFormats.content(name, minLength: minLength ?? 0, maxLength: maxLength, into: &builder) else {
+                    let keyword = maxLength != nil ? "maxLength" : "minLength"
+                    throw fail(path, keyword, "no string of format '\(name)' has a length within minLength and maxLength")
                 }
+                return .sequence([quote, fitted, quote])
             }
             return .sequence([quote, content, quote])
         }
@@ -756,7 +771,7 @@ struct SchemaCompilation {
             }
             guard let content = compiled else {
                 let keyword = minLength != nil ? "minLength" : "maxLength"
-                throw fail(path, keyword, "'\(keyword)' together with this 'pattern' is not supported (only with a pattern that is one anchored character class run, like ^[a-z]+$, or whose matches all have an allowed length)")
+                throw fail(path, keyword, "no string matching this 'pattern' has a length within minLength and maxLength")
             }
             return .sequence([quote, content, quote])
         }

@@ -510,6 +510,30 @@ struct PatternCompiler {
         return (low, high)
     }
 
+    /// The pattern narrowed to matches of an allowed length (see PatternLengthFit.swift): each
+    /// alternative, its unanchored sides made explicit runs of any character, fitted on its own;
+    /// those that cannot fit are dropped. nil when none fits.
+    static func fitted(_ alternatives: [(PatternNode, Bool, Bool)], minLength: Int, maxLength: Int?,
+                       into builder: inout GrammarBuilder) -> GrammarExpr? {
+        // Any character a JSON string may hold, BMP only (as classes are; see `chars`).
+        let anyChar = PatternNode.chars(ScalarSet([0x20...0xD7FF, 0xE000...0xFFFF]))
+        var compiler = PatternCompiler(builder: builder)
+        builder = GrammarBuilder()
+        var choices: [GrammarExpr] = []
+        for (node, anchoredStart, anchoredEnd) in alternatives {
+            var parts: [PatternNode] = []
+            if !anchoredStart { parts.append(.repetition(anyChar, min: 0, max: nil)) }
+            parts.append(node)
+            if !anchoredEnd { parts.append(.repetition(anyChar, min: 0, max: nil)) }
+            if let fitted = PatternNode.sequence(parts).fitted(minimum: minLength, maximum: maxLength) {
+                choices.append(compiler.compile(fitted))
+            }
+        }
+        builder = compiler.builder
+        guard !choices.isEmpty else { return nil }
+        return choices.count == 1 ? choices[0] : .choice(choices)
+    }
+
     /// `^C{m,n}$`-like patterns (one character class, repeated or not, anchored at both ends).
     static func simpleRun(_ node: PatternNode) -> (ScalarSet, Int, Int?)? {
         switch node {
@@ -545,7 +569,9 @@ struct PatternCompiler {
             }
             let (low, high) = lengthRange(alternatives)
             let withinMax = maxLength.map { limit in high.map { $0 <= limit } ?? false } ?? true
-            guard low >= minLength, withinMax else { return nil }
+            if !(low >= minLength && withinMax) {
+                return fitted(alternatives, minLength: minLength, maxLength: maxLength, into: &builder)
+            }
         }
         var compiler = PatternCompiler(builder: builder)
         builder = GrammarBuilder()  // (moved into the compiler and back, to avoid copies)

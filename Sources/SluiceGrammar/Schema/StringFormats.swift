@@ -51,6 +51,13 @@ enum StringFormats {
         return .rule(rule)
     }
 
+    /// The format narrowed to strings of `minLength`...`maxLength` characters (nil: none fits).
+    static func content(_ format: String, minLength: Int, maxLength: Int?, into builder: inout GrammarBuilder) -> GrammarExpr? {
+        guard let pattern = patterns[format] else { return nil }
+        // The patterns above are fixed and within the supported subset.
+        return try! PatternCompiler.compile(pattern, maxRepetition: 1000, lengths: (minLength, maxLength), into: &builder)
+    }
+
     /// The shortest and longest string of `format`, in characters.
     static func lengthRange(_ format: String) -> (Int, Int?)? {
         guard let pattern = patterns[format] else { return nil }
