@@ -20,8 +20,8 @@ struct BenchGrammarCommand: ParsableCommand {
     @Option(help: "A directory of JSON Schema files (*.json), one schema each.")
     var corpus: String
 
-    @Option(help: "Random walks per schema.")
-    var walks: Int = 4
+    @Option(help: "Masks timed per schema (random walks through its grammar, as many as needed).")
+    var steps: Int = 200
 
     @Option(help: "Seed of the random walks.")
     var seed: UInt64 = 1
@@ -52,7 +52,7 @@ struct BenchGrammarCommand: ParsableCommand {
                 refused.append("\(name): \(error)")
             }
         }
-        let result = MaskBenchmark.run(grammars: grammars, vocabulary: vocabulary, steps: walks, seed: seed)
+        let result = MaskBenchmark.run(grammars: grammars, vocabulary: vocabulary, steps: steps, seed: seed)
         let sortedSchema = schemaMilliseconds.sorted()
         let schemaMean = sortedSchema.reduce(0, +) / Double(max(1, sortedSchema.count))
         let schemaP99 = sortedSchema.isEmpty ? 0 : sortedSchema[min(sortedSchema.count - 1, Int(Double(sortedSchema.count) * 0.99))]
