@@ -36,6 +36,11 @@ struct ParseTables: Sendable {
     @inline(__always)
     func has(_ position: Int, _ flag: UInt8) -> Bool { flags[position] & flag != 0 }
 
+    /// The most live parses a set keeps. A grammar whose ambiguity exceeds it (none that a JSON
+    /// Schema compiles to: alternatives diverge within a few bytes) loses the extra parses;
+    /// the mask then narrows but never admits a token no parse allows.
+    static let maxStacks = 1024
+
     /// Adds `stack` and everything it reaches without a byte: calling a rule (push the callee's
     /// start, the frame below continues at the return position) and ending the top rule (pop).
     /// Keeps only stacks whose top can take a byte; the empty stack (the root rule ended) is
@@ -47,7 +52,10 @@ struct ParseTables: Sendable {
             guard seen.insert(current).inserted else { continue }
             guard let top = current.last else { ended = true; continue }
             let position = Int(top)
-            if has(position, Flags.hasBytes) { stacks.append(current) }
+            if has(position, Flags.hasBytes) {
+                guard stacks.count < Self.maxStacks else { continue }
+                stacks.append(current)
+            }
             for call in calls[position] {
                 var pushed = current
                 pushed[pushed.count - 1] = call.returnTo
