@@ -69,9 +69,10 @@ public final class CompiledGrammar: Sendable {
                 localState.append(Int32(state))
             }
             let callFree = automaton.calls.allSatisfy(\.isEmpty)
+            let tokenLength = vocabulary.trie.maxDepth
             caches[rule] = callFree
-                ? vocabulary.sharedCaches.cache(for: grammar.rules[rule], stateCount: automaton.stateCount)
-                : RuleMaskCache(stateCount: automaton.stateCount)
+                ? vocabulary.sharedCaches.cache(for: grammar.rules[rule]) { RuleMaskCache(automaton, tokenLength: tokenLength) }
+                : RuleMaskCache(automaton, tokenLength: tokenLength)
         }
         self.vocabulary = vocabulary
         self.tables = ParseTables(
