@@ -9,7 +9,8 @@ public final class CompiledGrammar: Sendable {
     /// Per rule index (nil: unreachable from the root).
     let ruleCaches: [RuleMaskCache?]
 
-    /// The largest automaton one rule may have (bounded repetitions are expanded).
+    /// The largest automaton one rule may have (bounded repetitions are expanded: a JSON string
+    /// of any UTF-8 character takes ~22 states per count, so maxLength up to ~2,000 fits).
     static let maxStatesPerRule = 50_000
     static let maxPositions = 200_000
 

@@ -1,8 +1,9 @@
 import Synchronization
 
 // The position masks of one rule, filled lazily by whichever sampling thread first needs one.
-// Computing happens outside the lock (two threads may both compute an entry; the results are
-// equal and the second store is harmless), so a slow first walk never blocks other rows.
+// An entry's walk runs outside the lock (two threads may both compute an entry; the results
+// are equal and the second store is harmless), so a slow first walk never blocks other rows.
+// Only the state partition (StateEquivalence) is computed under the lock, once per rule.
 
 final class RuleMaskCache: Sendable {
     private struct State {
