@@ -9,9 +9,11 @@ public final class CompiledGrammar: Sendable {
     /// Per rule index (nil: unreachable from the root).
     let ruleCaches: [RuleMaskCache?]
 
-    /// The largest automaton one rule may have (bounded repetitions are expanded).
-    static let maxStatesPerRule = 50_000
-    static let maxPositions = 200_000
+    /// The largest automaton one rule may have (bounded repetitions are expanded: a JSON string
+    /// of any UTF-8 character takes ~22 states per count: maxLength up to ~5,000 fits, compiling
+    /// in ~8 ms at 200, ~45 ms at 1,000, ~250 ms at 5,000; larger is a GrammarError).
+    static let maxStatesPerRule = 120_000
+    static let maxPositions = 250_000
 
     public init(_ grammar: Grammar, vocabulary: TokenVocabulary) throws(GrammarError) {
         let ruleCount = grammar.rules.count
@@ -40,10 +42,11 @@ public final class CompiledGrammar: Sendable {
             base[rule] = offset
             offset += Int32(automata[rule]!.stateCount)
         }
-        var next = [Int32]()
-        next.reserveCapacity(Int(offset) * 256)
-        var accepting: [Bool] = []
-        var hasBytes: [Bool] = []
+        var next: [Int32] = []
+        var rowStart: [Int32] = []
+        var classTable: [Int32] = []
+        var classOf: [UInt8] = []
+        var flags: [UInt8] = []
         var calls: [[(start: Int32, returnTo: Int32)]] = []
         var ruleOf: [Int32] = []
         var localState: [Int32] = []
@@ -51,22 +54,31 @@ public final class CompiledGrammar: Sendable {
         for rule in order {
             let automaton = automata[rule]!
             let ruleBase = base[rule]
-            next.append(contentsOf: automaton.next.lazy.map { $0 < 0 ? -1 : $0 + ruleBase })
+            let tableOffset = Int32(classOf.count)
+            classOf.append(contentsOf: automaton.classOf)
             for state in 0..<automaton.stateCount {
-                accepting.append(automaton.accepting[state])
-                hasBytes.append(automaton.next[state * 256..<(state + 1) * 256].contains { $0 >= 0 })
+                let row = automaton.next[state * automaton.classCount..<(state + 1) * automaton.classCount]
+                rowStart.append(Int32(next.count))
+                next.append(contentsOf: row.lazy.map { $0 < 0 ? -1 : $0 + ruleBase })
+                classTable.append(tableOffset)
+                var flag: UInt8 = 0
+                if automaton.accepting[state] { flag |= ParseTables.Flags.accepting }
+                if row.contains(where: { $0 >= 0 }) { flag |= ParseTables.Flags.hasBytes }
+                if !automaton.calls[state].isEmpty { flag |= ParseTables.Flags.hasCalls }
+                flags.append(flag)
                 calls.append(automaton.calls[state].map { (base[Int($0.callee)], $0.returnState + ruleBase) })
                 ruleOf.append(Int32(rule))
                 localState.append(Int32(state))
             }
             let callFree = automaton.calls.allSatisfy(\.isEmpty)
+            let tokenLength = vocabulary.trie.maxDepth
             caches[rule] = callFree
-                ? vocabulary.sharedCaches.cache(for: grammar.rules[rule], stateCount: automaton.stateCount)
-                : RuleMaskCache(stateCount: automaton.stateCount)
+                ? vocabulary.sharedCaches.cache(for: grammar.rules[rule]) { RuleMaskCache(automaton, tokenLength: tokenLength) }
+                : RuleMaskCache(automaton, tokenLength: tokenLength)
         }
         self.vocabulary = vocabulary
         self.tables = ParseTables(
-            next: next, accepting: accepting, hasBytes: hasBytes, calls: calls,
+            next: next, rowStart: rowStart, classTable: classTable, classOf: classOf, flags: flags, calls: calls,
             ruleOf: ruleOf, localState: localState, rootStart: base[grammar.root.index])
         self.ruleCaches = caches
     }

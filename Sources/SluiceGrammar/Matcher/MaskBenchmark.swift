@@ -1,8 +1,9 @@
 // Measures what constrained decoding costs per step: for each grammar, the time of
 // CompiledGrammar.init, and of every fillMask along random walks (each step samples uniformly
-// among the allowed tokens, except that a complete document ends half the time; a walk also ends after `maxWalkSteps`
-// tokens or when nothing is allowed, and a new one starts until `steps` masks were timed).
-// First masks at a position include its cache walk, as they do in serving.
+// among the allowed tokens, except that a complete document ends half the time; a walk also
+// ends after `maxWalkSteps` tokens or when nothing is allowed, and a new one starts until
+// `steps` masks were timed). First masks at a position include its cache walk, as they do in
+// serving; running twice over one vocabulary shows the cost once shared caches are warm.
 
 public struct MaskBenchmarkResult: Sendable, CustomStringConvertible {
     public var grammars: Int

@@ -5,11 +5,20 @@
 // `advance` (one byte), over a set of stacks — the live parses of a nondeterministic grammar.
 
 struct ParseTables: Sendable {
-    /// Per position: next position per byte (-1: none), 256 entries each.
+    /// Per position: next position per byte class of its rule (-1: none), from `rowStart`.
     let next: [Int32]
-    let accepting: [Bool]
-    /// Per position: whether some byte moves it (only such stacks are kept in a closed set).
-    let hasBytes: [Bool]
+    let rowStart: [Int32]
+    /// Per position: the offset of its rule's byte-class table (256 entries) in `classOf`.
+    let classTable: [Int32]
+    let classOf: [UInt8]
+    /// Per position: `Flags` bits, one array so the walk touches one cache line for them.
+    let flags: [UInt8]
+    enum Flags {
+        static let accepting: UInt8 = 1
+        /// Some byte moves it (only such stacks are kept in a closed set).
+        static let hasBytes: UInt8 = 2
+        static let hasCalls: UInt8 = 4
+    }
     /// Per position: (start position of the callee, position to return to).
     let calls: [[(start: Int32, returnTo: Int32)]]
     /// Per position: its rule and its state within the rule's automaton.
@@ -17,7 +26,20 @@ struct ParseTables: Sendable {
     let localState: [Int32]
     let rootStart: Int32
 
-    var positionCount: Int { accepting.count }
+    var positionCount: Int { flags.count }
+
+    @inline(__always)
+    func target(_ position: Int, _ byte: UInt8) -> Int32 {
+        next[Int(rowStart[position]) &+ Int(classOf[Int(classTable[position]) &+ Int(byte)])]
+    }
+
+    @inline(__always)
+    func has(_ position: Int, _ flag: UInt8) -> Bool { flags[position] & flag != 0 }
+
+    /// The most live parses a set keeps. A grammar whose ambiguity exceeds it (none that a JSON
+    /// Schema compiles to: alternatives diverge within a few bytes) loses the extra parses;
+    /// the mask then narrows but never admits a token no parse allows.
+    static let maxStacks = 1024
 
     /// Adds `stack` and everything it reaches without a byte: calling a rule (push the callee's
     /// start, the frame below continues at the return position) and ending the top rule (pop).
@@ -30,14 +52,17 @@ struct ParseTables: Sendable {
             guard seen.insert(current).inserted else { continue }
             guard let top = current.last else { ended = true; continue }
             let position = Int(top)
-            if hasBytes[position] { stacks.append(current) }
+            if has(position, Flags.hasBytes) {
+                guard stacks.count < Self.maxStacks else { continue }
+                stacks.append(current)
+            }
             for call in calls[position] {
                 var pushed = current
                 pushed[pushed.count - 1] = call.returnTo
                 pushed.append(call.start)
                 work.append(pushed)
             }
-            if accepting[position] {
+            if has(position, Flags.accepting) {
                 current.removeLast()
                 work.append(current)
             }
@@ -50,7 +75,7 @@ struct ParseTables: Sendable {
         var ended = false
         var seen = Set<[Int32]>()
         for stack in set {
-            let target = next[Int(stack[stack.count - 1]) &* 256 &+ Int(byte)]
+            let target = self.target(Int(stack[stack.count - 1]), byte)
             guard target >= 0 else { continue }
             var moved = stack
             moved[moved.count - 1] = target

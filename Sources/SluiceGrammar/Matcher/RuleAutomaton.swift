@@ -9,7 +9,12 @@
 // GrammarError instead of taking unbounded time and memory.
 
 struct RuleAutomaton {
-    /// Per DFA state: next state per byte (-1: no move), 256 entries each.
+    /// The byte classes of the rule (bytes no ByteSet of it tells apart): class per byte.
+    var classOf: [UInt8] = []
+    var classCount = 0
+    /// Per DFA state: next state per byte class (-1: no move), `classCount` entries each. Rows
+    /// per class rather than per byte keep the tables small enough to stay in cache during a
+    /// trie walk (a bounded repetition has hundreds of states).
     var next: [Int32] = []
     var accepting: [Bool] = []
     /// Per DFA state: (callee rule index, the state to continue in after the callee ends).
@@ -38,33 +43,39 @@ struct RuleAutomaton {
             return id
         }
         _ = try intern(nfa.closure([start]))
+        // Bytes no ByteSet of the rule tells apart move alike: work per class, not per byte
+        // (a JSON string character has ~15 classes; this is most of the compile time saved).
+        let (classOf, representatives) = nfa.byteClasses()
+        automaton.classOf = classOf
+        automaton.classCount = representatives.count
         var index = 0
-        var targets: [[Int32]] = Array(repeating: [], count: 256)
+        var targets: [[Int32]] = Array(repeating: [], count: representatives.count)
         while index < sets.count {
             let set = sets[index]
-            for byte in 0..<256 { targets[byte].removeAll(keepingCapacity: true) }
+            for byteClass in 0..<targets.count { targets[byteClass].removeAll(keepingCapacity: true) }
             var callTargets: [Int32: [Int32]] = [:]
             for state in set {
                 for (bytes, target) in nfa.byteEdges[Int(state)] {
-                    for byte in 0..<256 where bytes.contains(UInt8(byte)) { targets[byte].append(target) }
+                    for (byteClass, byte) in representatives.enumerated() where bytes.contains(byte) { targets[byteClass].append(target) }
                 }
                 for (callee, target) in nfa.callEdges[Int(state)] { callTargets[callee, default: []].append(target) }
             }
-            var row = [Int32](repeating: -1, count: 256)
-            // Bytes with the same target set share one closure computation.
+            var classTarget = [Int32](repeating: -1, count: representatives.count)
             var byTargets: [[Int32]: Int32] = [:]
-            for byte in 0..<256 where !targets[byte].isEmpty {
-                let key = Array(Set(targets[byte])).sorted()
-                if let known = byTargets[key] { row[byte] = known; continue }
+            for byteClass in 0..<targets.count where !targets[byteClass].isEmpty {
+                var key = targets[byteClass]
+                key.sort()
+                key = key.enumerated().filter { $0.offset == 0 || key[$0.offset - 1] != $0.element }.map(\.element)
+                if let known = byTargets[key] { classTarget[byteClass] = known; continue }
                 let id = try intern(nfa.closure(key))
                 byTargets[key] = id
-                row[byte] = id
+                classTarget[byteClass] = id
             }
             var calls: [(callee: Int32, returnState: Int32)] = []
             for callee in callTargets.keys.sorted() {
                 calls.append((callee, try intern(nfa.closure(callTargets[callee]!))))
             }
-            automaton.next.append(contentsOf: row)
+            automaton.next.append(contentsOf: classTarget)
             automaton.accepting.append(set.contains(end))
             automaton.calls.append(calls)
             index += 1
@@ -143,6 +154,32 @@ private struct NFA {
             guard id.index >= 0 && id.index < ruleCount else { throw GrammarError("reference to undefined rule \(id.index)") }
             callEdges[Int(from)].append((Int32(id.index), to))
         }
+    }
+
+    /// Partitions the 256 bytes by membership in every ByteSet of the NFA: (class of each
+    /// byte, one representative byte per class).
+    func byteClasses() -> (classOf: [UInt8], representatives: [UInt8]) {
+        var distinct = Set<ByteSet>()
+        for edges in byteEdges { for (bytes, _) in edges { distinct.insert(bytes) } }
+        // Class ids fit a byte: there are at most 256 classes.
+        var classOf = [Int](repeating: 0, count: 256)
+        for bytes in distinct {
+            var renumber: [Int: Int] = [:]
+            for byte in 0..<256 {
+                let key = classOf[byte] * 2 + (bytes.contains(UInt8(byte)) ? 1 : 0)
+                if let known = renumber[key] { classOf[byte] = known } else {
+                    renumber[key] = renumber.count
+                    classOf[byte] = renumber.count - 1
+                }
+            }
+        }
+        var representatives: [UInt8] = []
+        var seen = Set<Int>()
+        for byte in 0..<256 where seen.insert(classOf[byte]).inserted {
+            precondition(classOf[byte] == representatives.count)
+            representatives.append(UInt8(byte))
+        }
+        return (classOf.map { UInt8($0) }, representatives)
     }
 
     func closure(_ states: [Int32]) -> [Int32] {
