@@ -19,7 +19,7 @@ import Testing
         for _ in 0..<60 { tokens.append((0..<Int(random.next() % 4) + 1).map { _ in alphabet[Int(random.next() % 4)] }) }
         tokens += [Array("\"".utf8), Array("aaaa".utf8), Array("cc".utf8)]
         let vocabulary = TokenVocabulary(tokens: tokens, endTokens: [0])
-        let reference = ReferenceRecognizer(grammar)
+        let reference = MatcherReferenceRecognizer(grammar)
         for walk in 0..<4 {
             var matcher = GrammarMatcher(try CompiledGrammar(grammar, vocabulary: vocabulary))
             var history: [UInt8] = []
