@@ -41,7 +41,7 @@ test-python:
 	SLUICE_BIN=$(BIN_DIR)/sluice SLUICE_TEST_SERVER=$(BIN_DIR)/sluice-test-server \
 	SLUICE_MODEL=$(CURDIR)/$(MODEL) $(PYTEST) -q tests/python
 
-bench: bench-http bench-engine bench-serving
+bench: bench-http bench-engine bench-serving bench-structured
 
 bench-http: deps model build
 	SLUICE_BIN=$(BIN_DIR)/sluice bench/http.sh

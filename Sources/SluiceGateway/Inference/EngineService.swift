@@ -126,7 +126,9 @@ public final class EngineService: InferenceBackend, @unchecked Sendable {
                             sampler: Sampler(parameters: parameters, fallbackSeed: entropy.mixed(withChoice: choice)),
                             detokenizer: IncrementalDetokenizer(tokenizer: tokenizer),
                             assembler: ChoiceTextAssembler(stops: job.stops),
-                            constraint: job.constraint.map(ChoiceConstraint.init))
+                            constraint: job.constraint.map {
+                                ChoiceConstraint($0, budget: min(job.maxNewTokens, scheduler.config.maxModelLength - prompt.count))
+                            })
                     }
                 }
             }
@@ -237,8 +239,10 @@ public final class EngineService: InferenceBackend, @unchecked Sendable {
                     slot.job.choices[slot.sequence]?.constraint = slot.constraint
                     sampled[slot.sequence] = token
                     let ends = tokenizer.isEndOfGeneration(token.token) || slot.mustEnd
+                    // A document closed early to fit the budget reports `length`, like a cut one.
+                    let reason: FinishReason = slot.constraint?.closedByBudget == true ? .length : .stop
                     samples.append(SequenceSample(sequenceID: slot.sequence, token: TokenID(token.token),
-                                                  finishReason: ends ? .stop : nil))
+                                                  finishReason: ends ? reason : nil))
                 }
             }
         } catch {
