@@ -35,7 +35,7 @@ public final class GrammarCache: Sendable {
         do {
             grammar = try CompiledGrammar(plan.grammar, vocabulary: vocabulary)
         } catch {
-            throw APIError.invalidRequest("The requested output format cannot be enforced: \(error)", param: "response_format")
+            throw APIError.invalidRequest("The requested output format cannot be enforced: \(error)", param: plan.param)
         }
         compiled.withLock { state in
             if state.entries.updateValue(grammar, forKey: plan.cacheKey) == nil {

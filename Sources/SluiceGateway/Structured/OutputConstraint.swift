@@ -22,6 +22,8 @@ struct ConstraintPlan: Sendable {
     var trigger: [UInt8]?
     /// The grammar cache's key: equal keys, equal grammars.
     var cacheKey: String
+    /// The request field a grammar too large to prepare is blamed on.
+    var param: String = "response_format"
 
     /// One space after `:` and `,` at most, the spacing models write by habit (`{"a": 1, "b": 2}`),
     /// so the grammar rarely fights the model's own next token; never more (bounded output).
@@ -73,7 +75,8 @@ struct ConstraintPlan: Sendable {
             + "|parallel:\(tools.parallelCalls)|format:\(format)"
         switch tools.choice {
         case .required, .function:
-            return ConstraintPlan(grammar: builder.build(root: callList(firstDropping: 0)), trigger: nil, cacheKey: "calls:" + toolKey)
+            return ConstraintPlan(grammar: builder.build(root: callList(firstDropping: 0)), trigger: nil, cacheKey: "calls:" + toolKey,
+                                  param: "tools")
         case .auto:
             if let answer {
                 // The answer is either calls or the constrained text, from the first token.
@@ -82,7 +85,7 @@ struct ConstraintPlan: Sendable {
             }
             let trigger = Array(format.trigger.utf8)
             return ConstraintPlan(grammar: builder.build(root: callList(firstDropping: trigger.count)), trigger: trigger,
-                                  cacheKey: "lazy-calls:" + toolKey)
+                                  cacheKey: "lazy-calls:" + toolKey, param: "tools")
         case .none:
             return nil  // isOff covered it
         }
