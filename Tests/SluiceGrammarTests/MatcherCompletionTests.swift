@@ -157,9 +157,9 @@ import Testing
         return tokens
     }
 
-    static func budgetedJSONWalks(_ schemas: [String], tokens: [[UInt8]?], end: Set<Int>, budget: Int, walksPerSchema: Int,
-                                  seed: UInt64) throws -> (walks: Int, restricted: Int) {
-        let vocabulary = TokenVocabulary(tokens: tokens, endTokens: end)
+    static func budgetedJSONWalks(_ schemas: [String], vocabulary: TokenVocabulary, budget: Int, walksPerSchema: Int,
+                                  verifySkips: Int = 2, seed: UInt64) throws -> (walks: Int, restricted: Int) {
+        let tokens = vocabulary.tokens
         var random = SplitMix64(seed: seed)
         var walks = 0
         var restricted = 0
@@ -171,7 +171,7 @@ import Testing
                 var matcher = GrammarMatcher(compiled)
                 var output: [UInt8] = []
                 for used in 0..<budget {
-                    let allowed = budgetedStep(&matcher, remaining: budget - used, verifySkip: walk < 2, restricted: &restricted,
+                    let allowed = budgetedStep(&matcher, remaining: budget - used, verifySkip: walk < verifySkips, restricted: &restricted,
                                                comment: "\(schema) after \(String(decoding: output, as: UTF8.self))")
                     guard let token = pick(allowed, tokens: tokens, end: vocabulary.endTokens, random: &random, preferred: growing) else { break }
                     let accepted = matcher.accept(token: token); #expect(accepted)
@@ -197,7 +197,8 @@ import Testing
     @Test func budgetedJSONWalksParse() throws {
         let tokens = Self.handVocabulary()
         let (walks, restricted) = try Self.budgetedJSONWalks([Self.recursiveSchema, Self.openMapSchema, Self.stringSchema],
-                                                             tokens: tokens, end: [0], budget: 64, walksPerSchema: 40, seed: 99)
+                                                             vocabulary: TokenVocabulary(tokens: tokens, endTokens: [0]),
+                                                             budget: 64, walksPerSchema: 40, seed: 99)
         #expect(walks == 120)
         #expect(restricted > 40)
     }
@@ -214,5 +215,79 @@ import Testing
         #expect(!matcher.needsCompletionCheck(remainingTokens: 1000))
         #expect(matcher.needsCompletionCheck(remainingTokens: 5))
         #expect(matcher.bytesToComplete == #"","children":[]}"#.utf8.count)
+    }
+
+    /// The same over the default model's real vocabulary (49,152 byte-level BPE tokens, all 256
+    /// single bytes among them), with timings: fillMask + needsCompletionCheck on every step,
+    /// restrictToCompletion where the check fired; and a walk whose budget is far, where the
+    /// check must not fire.
+    @Test func budgetedJSONWalksOverTheRealVocabulary() throws {
+        let (vocabulary, _) = try MatcherRealVocabularyTests.loaded.get()
+        // Every byte that valid UTF-8 text can hold is a token (the 21 others never occur in
+        // JSON text, so no shortest completion needs them).
+        let singleBytes = Set(vocabulary.tokens.compactMap { $0?.count == 1 ? $0![0] : nil })
+        #expect(singleBytes.isSuperset(of: (0...255).filter { !(0xC0...0xC1).contains($0) && $0 < 0xF5 }.map { UInt8($0) }))
+        let (walks, restricted) = try Self.budgetedJSONWalks([Self.recursiveSchema, Self.openMapSchema, Self.stringSchema],
+                                                             vocabulary: vocabulary, budget: 64, walksPerSchema: 6,
+                                                             verifySkips: 0, seed: 7)
+        #expect(walks == 18)
+        #expect(restricted > 0)
+        print("real vocabulary: \(walks) budgeted walks, \(restricted) restricted masks")
+
+        // Timings (this build's configuration): a far budget, then its last 64 tokens.
+        let compiled = try CompiledGrammar(try schemaGrammar(Self.recursiveSchema), vocabulary: vocabulary)
+        var random = SplitMix64(seed: 3)
+        var plain: [Double] = []
+        var checked: [Double] = []
+        var restrictions: [Double] = []
+        var fired = 0
+        let budget = 300
+        var matcher = GrammarMatcher(compiled)
+        var words = [UInt64](repeating: 0, count: vocabulary.maskWordCount)
+        let clock = ContinuousClock()
+        var output: [UInt8] = []
+        for used in 0..<budget {
+            let remaining = budget - used
+            // Warm the position's cache first: cache walks are not what is measured here.
+            words.withUnsafeMutableBufferPointer { matcher.fillMask($0) }
+            let start = clock.now
+            words.withUnsafeMutableBufferPointer { matcher.fillMask($0) }
+            let middle = clock.now
+            let needed = matcher.needsCompletionCheck(remainingTokens: remaining)
+            let end = clock.now
+            plain.append((middle - start) / .microseconds(1))
+            checked.append((end - start) / .microseconds(1))
+            if needed {
+                fired += 1
+                let before = clock.now
+                _ = words.withUnsafeMutableBufferPointer { matcher.restrictToCompletion(within: remaining, $0) }
+                restrictions.append((clock.now - before) / .microseconds(1))
+            }
+            // One token raises the distance by far less than 100 bytes in this grammar.
+            if remaining > matcher.bytesToComplete + 100 {
+                #expect(!needed, "check fired \(remaining) tokens before the end at \(matcher.bytesToComplete) bytes")
+            }
+            let allowed = Self.ids(words)
+            // The end token only when nothing else is allowed: a long walk.
+            let text = allowed.filter { !vocabulary.endTokens.contains($0) }
+            guard let token = Self.pick(text.isEmpty ? allowed : text, tokens: vocabulary.tokens, end: vocabulary.endTokens,
+                                        random: &random, preferred: Set("{[".utf8)) else { break }
+            let accepted = matcher.accept(token: token)
+            #expect(accepted)
+            if matcher.isFinished { break }
+            output += vocabulary.tokens[token]!
+        }
+        #expect(matcher.isFinished || matcher.isComplete)
+        #expect((try? JSONSerialization.jsonObject(with: Data(output))) != nil, "\(String(decoding: output, as: UTF8.self))")
+        func summary(_ values: [Double]) -> String {
+            guard !values.isEmpty else { return "none" }
+            let sorted = values.sorted()
+            let mean = values.reduce(0, +) / Double(values.count)
+            return "n \(values.count) mean \(Int(mean)) µs p50 \(Int(sorted[sorted.count / 2])) µs p99 \(Int(sorted[min(sorted.count - 1, sorted.count * 99 / 100)])) µs"
+        }
+        print("""
+            far-budget walk (\(plain.count) steps, check fired \(fired)): fillMask \(summary(plain)); \
+            fillMask + needsCompletionCheck \(summary(checked)); restrictToCompletion \(summary(restrictions))
+            """)
     }
 }

@@ -33,6 +33,12 @@ struct CompletionTables: Sendable {
     let reachMax: [Int]
 
     static let unreachable = Int.max
+    static let empty = CompletionTables(distance: [], reachMax: [])
+
+    private init(distance: [Int], reachMax: [Int]) {
+        self.distance = distance
+        self.reachMax = reachMax
+    }
 
     init(tables: ParseTables, callFreeRule: [Bool]) {
         distance = Self.distances(tables)

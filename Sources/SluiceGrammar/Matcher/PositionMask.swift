@@ -27,6 +27,9 @@ struct PositionMask: Sendable {
         var automaton = StackSetAutomaton(tables: tables)
         var distances = StateDistances()
         var maxTopDistance = -1
+        // Unwrapped once: the loop below is the hot part of a cache walk.
+        let tracksDistance = completion != nil
+        let completion = completion ?? CompletionTables.empty
         var accepted: [Int32] = []
         var dependents: [Int32] = []
         var stateAt = [Int32](repeating: 0, count: trie.maxDepth + 1)
@@ -42,7 +45,7 @@ struct PositionMask: Sendable {
                         if value & 1 != 0 { dependents.append(Int32(node)) }
                         let target = (value >> 1) - 1
                         guard target >= 0 else { node = Int(ends[node]); continue }
-                        if let completion, trie.tokenStart[node] != trie.tokenStart[node + 1] {
+                        if tracksDistance, trie.tokenStart[node] != trie.tokenStart[node + 1] {
                             maxTopDistance = max(maxTopDistance, distances.distance(of: target, automaton, completion))
                         }
                         for index in Int(trie.tokenStart[node])..<Int(trie.tokenStart[node + 1]) {
