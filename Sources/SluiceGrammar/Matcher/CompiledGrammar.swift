@@ -8,6 +8,8 @@ public final class CompiledGrammar: Sendable {
     let tables: ParseTables
     /// Per rule index (nil: unreachable from the root).
     let ruleCaches: [RuleMaskCache?]
+    /// Distances to completion per position (see CompletionDistance.swift).
+    let completion: CompletionTables
 
     /// The largest automaton one rule may have (bounded repetitions are expanded: a JSON string
     /// of any UTF-8 character takes ~22 states per count: maxLength up to ~5,000 fits, compiling
@@ -51,6 +53,7 @@ public final class CompiledGrammar: Sendable {
         var ruleOf: [Int32] = []
         var localState: [Int32] = []
         var caches = [RuleMaskCache?](repeating: nil, count: ruleCount)
+        var callFreeRule = [Bool](repeating: false, count: ruleCount)
         for rule in order {
             let automaton = automata[rule]!
             let ruleBase = base[rule]
@@ -71,6 +74,7 @@ public final class CompiledGrammar: Sendable {
                 localState.append(Int32(state))
             }
             let callFree = automaton.calls.allSatisfy(\.isEmpty)
+            callFreeRule[rule] = callFree
             let tokenLength = vocabulary.trie.maxDepth
             caches[rule] = callFree
                 ? vocabulary.sharedCaches.cache(for: grammar.rules[rule]) { RuleMaskCache(automaton, tokenLength: tokenLength) }
@@ -81,6 +85,7 @@ public final class CompiledGrammar: Sendable {
             next: next, rowStart: rowStart, classTable: classTable, classOf: classOf, flags: flags, calls: calls,
             ruleOf: ruleOf, localState: localState, rootStart: base[grammar.root.index])
         self.ruleCaches = caches
+        self.completion = CompletionTables(tables: tables, callFreeRule: callFreeRule)
     }
 
     /// The cached mask of a position (computed on first use).
@@ -88,7 +93,10 @@ public final class CompiledGrammar: Sendable {
         let index = Int(position)
         let cache = ruleCaches[Int(tables.ruleOf[index])]!
         return cache.mask(state: Int(tables.localState[index])) {
-            PositionMask.compute(position: position, tables: tables, trie: vocabulary.trie, wordCount: vocabulary.maskWordCount)
+            // Rules with calls have one entry per state: their masks may carry the distance
+            // bound (call-free rules use CompletionTables.reachMax instead).
+            PositionMask.compute(position: position, tables: tables, trie: vocabulary.trie, wordCount: vocabulary.maskWordCount,
+                                 completion: completion.reachMax[index] >= 0 ? nil : completion)
         }
     }
 }

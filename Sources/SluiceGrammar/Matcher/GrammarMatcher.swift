@@ -5,9 +5,13 @@
 
 public struct GrammarMatcher: Sendable {
     let grammar: CompiledGrammar
-    private var state: StackSet
+    /// The live parses (internal for CompletionDistance.swift).
+    var state: StackSet
     /// An end token was accepted: nothing more is allowed.
     private var finished = false
+    /// An upper bound of bytesToComplete after any token the last fillMask allowed (Int.max:
+    /// unknown, no fillMask since the last accept). See needsCompletionCheck.
+    var maxDistanceAfterNextToken = Int.max
 
     public init(_ grammar: CompiledGrammar) {
         self.grammar = grammar
@@ -30,10 +34,20 @@ public struct GrammarMatcher: Sendable {
         let vocabulary = grammar.vocabulary
         precondition(words.count == vocabulary.maskWordCount, "mask has \(words.count) words, the vocabulary needs \(vocabulary.maskWordCount)")
         words.update(repeating: 0)
+        maxDistanceAfterNextToken = 0
         guard !finished else { return }
         var dependentWalk: DependentWalk? = nil
+        let completion = grammar.completion
+        var maxAfter = 0
         for stack in state.stacks {
-            let mask = grammar.mask(at: stack[stack.count - 1])
+            let top = stack[stack.count - 1]
+            let mask = grammar.mask(at: top)
+            // The distance after a token that does not end the top rule: the frames below plus
+            // the top part's bound (see CompletionDistance.swift).
+            let topBound = completion.reachMax[Int(top)] >= 0 ? completion.reachMax[Int(top)] : mask.maxTopDistance
+            if topBound >= 0 {
+                maxAfter = max(maxAfter, CompletionTables.add(completion.distance(ofStack: stack.dropLast()), topBound))
+            }
             if !mask.acceptedWords.isEmpty {
                 mask.acceptedWords.withUnsafeBufferPointer { accepted in
                     for index in 0..<accepted.count { words[index] |= accepted[index] }
@@ -47,9 +61,11 @@ public struct GrammarMatcher: Sendable {
             let below = Array(stack.dropLast())
             let popped = below.isEmpty ? StackSet(stacks: [], ended: true) : grammar.tables.closed(below)
             guard !popped.isDead else { continue }
-            if dependentWalk == nil { dependentWalk = DependentWalk(tables: grammar.tables, trie: vocabulary.trie) }
+            if dependentWalk == nil { dependentWalk = DependentWalk(tables: grammar.tables, trie: vocabulary.trie, completion: completion) }
             for node in mask.dependents { dependentWalk!.walk(from: Int(node), after: popped, into: words) }
         }
+        if let dependentWalk { maxAfter = max(maxAfter, dependentWalk.maxDistance) }
+        maxDistanceAfterNextToken = maxAfter
         if state.ended { for id in vocabulary.endTokens { words[id >> 6] |= 1 << UInt64(id & 63) } }
     }
 
@@ -62,6 +78,7 @@ public struct GrammarMatcher: Sendable {
             guard state.ended else { return false }
             finished = true
             state = StackSet(stacks: [], ended: false)
+            maxDistanceAfterNextToken = Int.max
             return true
         }
         guard let bytes = vocabulary.tokens[token], !bytes.isEmpty else { return false }
@@ -78,6 +95,7 @@ public struct GrammarMatcher: Sendable {
             if current.isDead { return false }
         }
         state = current
+        maxDistanceAfterNextToken = Int.max
         return true
     }
 }
@@ -89,9 +107,14 @@ private struct DependentWalk {
     let trie: TokenTrie
     var automaton: StackSetAutomaton
     var stateAt: [Int32]
+    let completion: CompletionTables
+    var distances = StateDistances()
+    /// The largest bytesToComplete after a token this walk marked.
+    var maxDistance = 0
 
-    init(tables: ParseTables, trie: TokenTrie) {
+    init(tables: ParseTables, trie: TokenTrie, completion: CompletionTables) {
         self.trie = trie
+        self.completion = completion
         automaton = StackSetAutomaton(tables: tables)
         stateAt = [Int32](repeating: 0, count: trie.maxDepth + 1)
     }
@@ -99,6 +122,7 @@ private struct DependentWalk {
     mutating func walk(from start: Int, after popped: StackSet, into words: UnsafeMutableBufferPointer<UInt64>) {
         // The prefix up to `start` is consumed and its tokens are allowed (the parse is alive).
         mark(start, words)
+        if trie.tokenStart[start] != trie.tokenStart[start + 1] { maxDistance = max(maxDistance, completion.distance(of: popped)) }
         guard !popped.stacks.isEmpty else { return }
         let startDepth = Int(trie.depth[start])
         stateAt[startDepth] = automaton.intern(popped.stacks)
@@ -109,6 +133,9 @@ private struct DependentWalk {
             let value = automaton.move(stateAt[depth - 1], trie.byte[node])
             guard value != 0 else { node = Int(trie.subtreeEnd[node]); continue }
             mark(node, words)
+            if trie.tokenStart[node] != trie.tokenStart[node + 1] {
+                maxDistance = max(maxDistance, distances.distance(afterMove: value, automaton, completion))
+            }
             let target = (value >> 1) - 1
             guard target >= 0 else { node = Int(trie.subtreeEnd[node]); continue }
             stateAt[depth] = target

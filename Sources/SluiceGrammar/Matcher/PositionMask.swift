@@ -18,9 +18,18 @@ struct PositionMask: Sendable {
     let acceptedIds: [Int32]
     /// Trie nodes after whose prefix r may end.
     let dependents: [Int32]
+    /// Given `completion` (rules with calls): the largest distance (CompletionTables) of the
+    /// top part after an accepted token, frames below excluded; -1 when not computed or none.
+    let maxTopDistance: Int
 
-    static func compute(position: Int32, tables: ParseTables, trie: TokenTrie, wordCount: Int) -> PositionMask {
+    static func compute(position: Int32, tables: ParseTables, trie: TokenTrie, wordCount: Int,
+                        completion: CompletionTables? = nil) -> PositionMask {
         var automaton = StackSetAutomaton(tables: tables)
+        var distances = StateDistances()
+        var maxTopDistance = -1
+        // Unwrapped once: the loop below is the hot part of a cache walk.
+        let tracksDistance = completion != nil
+        let completion = completion ?? CompletionTables.empty
         var accepted: [Int32] = []
         var dependents: [Int32] = []
         var stateAt = [Int32](repeating: 0, count: trie.maxDepth + 1)
@@ -36,6 +45,9 @@ struct PositionMask: Sendable {
                         if value & 1 != 0 { dependents.append(Int32(node)) }
                         let target = (value >> 1) - 1
                         guard target >= 0 else { node = Int(ends[node]); continue }
+                        if tracksDistance, trie.tokenStart[node] != trie.tokenStart[node + 1] {
+                            maxTopDistance = max(maxTopDistance, distances.distance(of: target, automaton, completion))
+                        }
                         for index in Int(trie.tokenStart[node])..<Int(trie.tokenStart[node + 1]) {
                             accepted.append(trie.tokenIds[index])
                         }
@@ -46,10 +58,10 @@ struct PositionMask: Sendable {
             }
         }
         if accepted.count * 32 < wordCount * 64 {
-            return PositionMask(acceptedWords: [], acceptedIds: accepted, dependents: dependents)
+            return PositionMask(acceptedWords: [], acceptedIds: accepted, dependents: dependents, maxTopDistance: maxTopDistance)
         }
         var words = [UInt64](repeating: 0, count: wordCount)
         for id in accepted { words[Int(id) >> 6] |= 1 << UInt64(id & 63) }
-        return PositionMask(acceptedWords: words, acceptedIds: [], dependents: dependents)
+        return PositionMask(acceptedWords: words, acceptedIds: [], dependents: dependents, maxTopDistance: maxTopDistance)
     }
 }

@@ -31,6 +31,11 @@ struct StackSetAutomaton {
         return id
     }
 
+    /// The stacks of a state id.
+    func stacks(of state: Int32) -> [[Int32]] {
+        state >= Self.simpleBase ? [[state - Self.simpleBase]] : sets[Int(state)]
+    }
+
     @inline(__always)
     mutating func move(_ state: Int32, _ byte: UInt8) -> Int32 {
         if state >= Self.simpleBase {
