@@ -67,6 +67,9 @@ struct BenchGrammarCommand: ParsableCommand {
                 ("compile_ms_p99", Self.format(result.compileP99Milliseconds)),
                 ("compile_ms_max", Self.format(result.compileMaxMilliseconds)),
                 ("walks", "\(result.walks)"), ("completed_walks", "\(result.completedWalks)"),
+                ("check_us_mean", Self.format(result.checkMeanMicroseconds)), ("restrictions", "\(result.restrictions)"),
+                ("restrict_us_mean", Self.format(result.restrictMeanMicroseconds)),
+                ("restrict_us_p99", Self.format(result.restrictP99Microseconds)),
             ]
             print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
         } else {
