@@ -75,6 +75,9 @@ struct BenchGrammarCommand: ParsableCommand {
                 ("warm_p99_us", Self.format(second.maskP99Microseconds)), ("warm_max_us", Self.format(second.maskMaxMicroseconds)),
                 ("warm_compile_ms_mean", Self.format(second.compileMeanMilliseconds)),
                 ("warm_compile_ms_p99", Self.format(second.compileP99Milliseconds)),
+                ("check_us_mean", Self.format(result.checkMeanMicroseconds)), ("restrictions", "\(result.restrictions)"),
+                ("restrict_us_mean", Self.format(result.restrictMeanMicroseconds)),
+                ("restrict_us_p99", Self.format(result.restrictP99Microseconds)),
             ]
             print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
         } else {

@@ -203,6 +203,48 @@ import Testing
         #expect(restricted > 40)
     }
 
+    /// Every schema of the structured-output corpus (tests/python/fixtures/structured_schemas):
+    /// budgeted walks over the hand vocabulary end complete and parse as JSON.
+    @Test func budgetedWalksOverTheSchemaCorpus() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let directory = root.appendingPathComponent("tests/python/fixtures/structured_schemas")
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }.sorted()
+        #expect(names.count > 100)
+        let vocabulary = TokenVocabulary(tokens: Self.handVocabulary(), endTokens: [0])
+        let tokens = vocabulary.tokens
+        var random = SplitMix64(seed: 11)
+        var walks = 0
+        var restricted = 0
+        for name in names {
+            let text = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
+            guard let grammar = try? schemaGrammar(text), let compiled = try? CompiledGrammar(grammar, vocabulary: vocabulary) else { continue }
+            let start = GrammarMatcher(compiled).bytesToComplete
+            guard start < 400 else { continue }
+            for walk in 0..<3 {
+                let budget = start + [0, 8, 40][walk]
+                var matcher = GrammarMatcher(compiled)
+                var output: [UInt8] = []
+                for used in 0..<budget {
+                    let allowed = Self.budgetedStep(&matcher, remaining: budget - used, verifySkip: walk == 2, restricted: &restricted,
+                                                    comment: "\(name) after \(String(decoding: output, as: UTF8.self))")
+                    guard let token = Self.pick(allowed, tokens: tokens, end: vocabulary.endTokens, random: &random,
+                                                preferred: Set(#"{["#.utf8)) else { break }
+                    let accepted = matcher.accept(token: token)
+                    #expect(accepted)
+                    if matcher.isFinished { break }
+                    output += tokens[token]!
+                }
+                let document = String(decoding: output, as: UTF8.self)
+                #expect(matcher.isFinished || matcher.isComplete, "\(name) budget \(budget) ended incomplete: \(document)")
+                #expect((try? JSONSerialization.jsonObject(with: Data(output), options: .fragmentsAllowed)) != nil,
+                        "\(name): not JSON: \(document)")
+                walks += 1
+            }
+        }
+        #expect(walks > 300)
+        print("schema corpus: \(walks) budgeted walks, \(restricted) restricted masks")
+    }
+
     /// The check is skipped while the budget is far, and fires near its end.
     @Test func checkOnlyNearTheEnd() throws {
         let vocabulary = TokenVocabulary(tokens: Self.handVocabulary(), endTokens: [0])
@@ -217,16 +259,16 @@ import Testing
         #expect(matcher.bytesToComplete == #"","children":[]}"#.utf8.count)
     }
 
-    /// The same over the default model's real vocabulary (49,152 byte-level BPE tokens, all 256
-    /// single bytes among them), with timings: fillMask + needsCompletionCheck on every step,
+    /// The same over the default model's real vocabulary (49,152 byte-level BPE tokens), with timings: fillMask + needsCompletionCheck on every step,
     /// restrictToCompletion where the check fired; and a walk whose budget is far, where the
     /// check must not fire.
     @Test func budgetedJSONWalksOverTheRealVocabulary() throws {
         let (vocabulary, _) = try MatcherRealVocabularyTests.loaded.get()
-        // Every byte that valid UTF-8 text can hold is a token (the 21 others never occur in
-        // JSON text, so no shortest completion needs them).
+        // 235 of the 256 bytes are tokens: all printable ASCII, tab, newline and UTF-8
+        // continuation bytes, which is every byte a shortest JSON completion can need (the
+        // missing ones are other control bytes and UTF-8 lead bytes C0 C1 F1 F2 F5...FF).
         let singleBytes = Set(vocabulary.tokens.compactMap { $0?.count == 1 ? $0![0] : nil })
-        #expect(singleBytes.isSuperset(of: (0...255).filter { !(0xC0...0xC1).contains($0) && $0 < 0xF5 }.map { UInt8($0) }))
+        #expect(singleBytes.isSuperset(of: [0x09, 0x0A] + Array(0x20...0x7E) + Array(0x80...0xBF)))
         let (walks, restricted) = try Self.budgetedJSONWalks([Self.recursiveSchema, Self.openMapSchema, Self.stringSchema],
                                                              vocabulary: vocabulary, budget: 64, walksPerSchema: 6,
                                                              verifySkips: 0, seed: 7)

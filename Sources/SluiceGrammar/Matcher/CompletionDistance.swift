@@ -9,10 +9,21 @@
 // top hold the positions to continue in), a stack set the minimum over its stacks, 0 once some
 // parse has ended the root. This is exact for the grammar (independent of the vocabulary).
 //
-// Guarantee (see GrammarMatcher.restrictToCompletion): with a token for every single byte, the
-// token of the first byte of a shortest completion lowers the distance by exactly one, so
-// restricting every step where some token could leave more than `remaining - 1` bytes keeps
-// the document completable within the budget.
+// Guarantee. A sequence with a budget of B tokens (B >= bytesToComplete at the start) that
+// calls, at every step with R tokens left (R = B - tokens sampled so far), fillMask, then
+// restrictToCompletion(within: R) whenever needsCompletionCheck(remainingTokens: R), and
+// samples within the mask, has bytesToComplete <= R after every token, so after B tokens at
+// the latest its document is complete (if an end token was not sampled before), provided
+//  - the vocabulary has a non-end single-byte token for every byte that starts a shortest
+//    completion on the way: then that token lowers the distance by exactly one, so the mask
+//    always keeps a token within the bound (byte-level BPE vocabularies have every byte that
+//    JSON text needs: the default model's has 235 of the 256, all printable ASCII, tab,
+//    newline and UTF-8 continuation bytes among them);
+//  - the grammar's ambiguity stays within ParseTables.maxStacks live parses (no JSON Schema
+//    grammar comes near it; past it, dropped parses may hide a shorter completion).
+// The document then matches the grammar, so it validates as far as the grammar encodes the
+// schema. If B < bytesToComplete at the start, the restriction keeps the tokens that get
+// closest, and the output ends where the budget does.
 //
 // Knowing when to restrict must be cheap, because one token can raise the distance (`[{"`
 // enters an object whose required properties must all be written). fillMask computes an upper

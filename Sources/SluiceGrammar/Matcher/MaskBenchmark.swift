@@ -19,6 +19,15 @@ public struct MaskBenchmarkResult: Sendable, CustomStringConvertible {
     /// Walks that reached an end token.
     public var completedWalks: Int
     public var walks: Int
+    /// needsCompletionCheck after each timed mask (the budget-aware path's extra per-step cost),
+    /// with a far budget (2^20 tokens left), and how often it nevertheless fired.
+    public var checkMeanMicroseconds: Double = 0
+    public var farChecks = 0
+    /// restrictToCompletion on every 8th step with a tight budget (bytesToComplete + 1 tokens
+    /// left), on a copy of the mask (the walk itself is unchanged).
+    public var restrictions = 0
+    public var restrictMeanMicroseconds: Double = 0
+    public var restrictP99Microseconds: Double = 0
 
     public var description: String {
         func f(_ value: Double) -> String { String(Int((value * 10).rounded())) .withDecimal }
@@ -26,6 +35,8 @@ public struct MaskBenchmarkResult: Sendable, CustomStringConvertible {
             grammars \(grammars) (failed \(failedGrammars.count)), masks \(masks), walks \(walks) (completed \(completedWalks))
             mask µs: mean \(f(maskMeanMicroseconds)) p50 \(f(maskP50Microseconds)) p99 \(f(maskP99Microseconds)) max \(f(maskMaxMicroseconds))
             compile ms: mean \(f(compileMeanMilliseconds)) p99 \(f(compileP99Milliseconds)) max \(f(compileMaxMilliseconds))
+            budget: needsCompletionCheck µs mean \(String(format: "%.3f", checkMeanMicroseconds)) (fired far from the end: \(farChecks)); \
+            restrictToCompletion (\(restrictions)) µs mean \(f(restrictMeanMicroseconds)) p99 \(f(restrictP99Microseconds))
             """
     }
 }
@@ -51,6 +62,10 @@ public enum MaskBenchmark {
         let clock = ContinuousClock()
         var words = [UInt64](repeating: 0, count: vocabulary.maskWordCount)
         var allowed: [Int] = []
+        var checkTimes: [Double] = []
+        var farChecks = 0
+        var restrictTimes: [Double] = []
+        var restricted = [UInt64](repeating: 0, count: vocabulary.maskWordCount)
         for (index, grammar) in grammars.enumerated() {
             let start = clock.now
             let compiled: CompiledGrammar
@@ -70,6 +85,18 @@ public enum MaskBenchmark {
                     let before = clock.now
                     words.withUnsafeMutableBufferPointer { matcher.fillMask($0) }
                     maskTimes.append(milliseconds(clock.now - before) * 1000)
+                    let beforeCheck = clock.now
+                    let needed = matcher.needsCompletionCheck(remainingTokens: 1 << 20)
+                    checkTimes.append(milliseconds(clock.now - beforeCheck) * 1000)
+                    if needed { farChecks += 1 }
+                    if timed % 8 == 0 && matcher.bytesToComplete < Int.max {
+                        restricted.withUnsafeMutableBufferPointer { copy in
+                            words.withUnsafeBufferPointer { _ = copy.update(fromContentsOf: $0) }
+                            let beforeRestrict = clock.now
+                            _ = matcher.restrictToCompletion(within: matcher.bytesToComplete + 1, copy)
+                            restrictTimes.append(milliseconds(clock.now - beforeRestrict) * 1000)
+                        }
+                    }
                     timed += 1
                     walkSteps += 1
                     allowed.removeAll(keepingCapacity: true)
@@ -98,7 +125,9 @@ public enum MaskBenchmark {
             maskMeanMicroseconds: mean(sortedMasks), maskP50Microseconds: percentile(sortedMasks, 0.5),
             maskP99Microseconds: percentile(sortedMasks, 0.99), maskMaxMicroseconds: sortedMasks.last ?? 0,
             compileMeanMilliseconds: mean(sortedCompiles), compileP99Milliseconds: percentile(sortedCompiles, 0.99),
-            compileMaxMilliseconds: sortedCompiles.last ?? 0, completedWalks: completed, walks: walks)
+            compileMaxMilliseconds: sortedCompiles.last ?? 0, completedWalks: completed, walks: walks,
+            checkMeanMicroseconds: mean(checkTimes), farChecks: farChecks, restrictions: restrictTimes.count,
+            restrictMeanMicroseconds: mean(restrictTimes), restrictP99Microseconds: percentile(restrictTimes.sorted(), 0.99))
     }
 
     private static func milliseconds(_ duration: Duration) -> Double {
