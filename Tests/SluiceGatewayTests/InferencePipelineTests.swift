@@ -60,12 +60,12 @@ struct InferencePipelineTests {
         #expect(error["param"] as? String == param)
     }
 
-    @Test(arguments: [("/v1/chat/completions", "tools"), ("/v1/chat/completions", "response_format"),
+    @Test(arguments: [("/v1/chat/completions", "prediction"), ("/v1/chat/completions", "web_search_options"),
                       ("/v1/completions", "suffix")])
     func unimplementedFieldsAreRefusedBeforeAnythingRuns(_ path: String, _ param: String) async throws {
         let routes = try fixture.make(start: false)  // nothing may run
-        let extra = ["tools": #""tools":[{"type":"function","function":{"name":"f"}}]"#,
-                     "response_format": #""response_format":{"type":"json_object"}"#,
+        let extra = ["prediction": #""prediction":{"type":"content","content":"x"}"#,
+                     "web_search_options": #""web_search_options":{}"#,
                      "suffix": #""suffix":"!""#][param] ?? ""
         let response = path.hasSuffix("chat/completions")
             ? await routes.chatCompletions(post(path, #"{"model":"test-model","messages":[{"role":"user","content":"x"}],\#(extra)}"#))
