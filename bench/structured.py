@@ -130,8 +130,9 @@ async def warm_up(url: str, model: str, corpus: list, concurrency: int = 8) -> d
 
 
 def validity(cells: list[dict], corpus: dict) -> dict:
-    """Constrained documents: every `stop` one must validate; `length` ones are cut by max_tokens 128."""
-    stopped = valid = length = 0
+    """Constrained documents, every one validated: `stop` ones finished on their own; `length` ones were
+    closed by the grammar to fit max_tokens (Sluice's budget-aware closing), so they must validate too."""
+    stopped = valid = length = length_valid = 0
     failures = []
     for cell in cells:
         if cell["mode"] != "constrained":
@@ -139,17 +140,19 @@ def validity(cells: list[dict], corpus: dict) -> dict:
         for name, text, finish in cell["documents"]:
             if finish == "length":
                 length += 1
-                continue
-            stopped += 1
+            else:
+                stopped += 1
             try:
                 errors = validation_errors(corpus[name], json.loads(text))
             except ValueError as error:
                 errors = [f"not JSON: {error}"]
             if errors:
-                failures.append(f"{name}: {errors[0]} in {text[:120]!r}")
+                failures.append(f"{name} ({finish}): {errors[0]} in {text[:120]!r}")
+            elif finish == "length":
+                length_valid += 1
             else:
                 valid += 1
-    return {"stopped": stopped, "valid": valid, "length": length, "failures": failures[:10]}
+    return {"stopped": stopped, "valid": valid, "length": length, "length_valid": length_valid, "failures": failures[:10]}
 
 
 # ---------------------------------------------------------------- grammar microbenchmark
@@ -253,7 +256,8 @@ def write_report(cells, levels, rounds, duration, extra, warm, valid, grammar, c
               "does not.", "",
               "## Documents", "",
               f"Constrained answers that finished with `stop`: {valid['stopped']}, valid against their schema: "
-              f"{valid['valid']}; cut at max_tokens {MAX_TOKENS} (`length`, cannot validate): {valid['length']}. "
+              f"{valid['valid']}; closed by the grammar to fit max_tokens {MAX_TOKENS} (`length`): {valid['length']}, "
+              f"valid: {valid['length_valid']}. "
               f"HTTP or stream errors in the measured cells: {errors}.",
               f"Warm-up (every schema once, grammar compile included): cold TTFT p50 {fmt_s(warm['ttft_p50'])}, "
               f"p99 {fmt_s(warm['ttft_p99'])}, errors {warm['errors']}.", ""]
