@@ -151,3 +151,15 @@ import Testing
             """#, accepts: [#"{"a":1}"#])
     }
 }
+
+/// The format patterns are fixed text; each must parse and compile (StringFormats falls back to
+/// refusing a format whose pattern does not, rather than trapping on a request).
+@Suite struct StringFormatPatternTests {
+    @Test func everyFormatPatternCompiles() {
+        for format in StringFormats.supported {
+            var builder = GrammarBuilder()
+            #expect(StringFormats.content(format, into: &builder) != nil, "\(format)")
+            #expect(StringFormats.lengthRange(format) != nil, "\(format)")
+        }
+    }
+}

@@ -43,10 +43,12 @@ enum StringFormats {
 
     /// The content grammar (between the quotes) of `format`, nil if unsupported.
     static func content(_ format: String, into builder: inout GrammarBuilder) -> GrammarExpr? {
-        guard let pattern = patterns[format] else { return nil }
+        // The patterns above are fixed and within the supported subset (`everyFormatPatternCompiles`
+        // compiles each); a pattern that did not compile would be refused as an unknown format,
+        // never trap on a request.
+        guard let pattern = patterns[format], (try? PatternParser.parse(pattern, maxRepetition: 1000)) != nil else { return nil }
         let rule = builder.sharedRule("format:\(format)") { builder, _ in
-            // The patterns above are fixed and within the supported subset.
-            try! PatternCompiler.compile(pattern, maxRepetition: 1000, into: &builder)!
+            ((try? PatternCompiler.compile(pattern, maxRepetition: 1000, into: &builder)) ?? nil) ?? .choice([])
         }
         return .rule(rule)
     }
@@ -54,13 +56,13 @@ enum StringFormats {
     /// The format narrowed to strings of `minLength`...`maxLength` characters (nil: none fits).
     static func content(_ format: String, minLength: Int, maxLength: Int?, into builder: inout GrammarBuilder) -> GrammarExpr? {
         guard let pattern = patterns[format] else { return nil }
-        // The patterns above are fixed and within the supported subset.
-        return try! PatternCompiler.compile(pattern, maxRepetition: 1000, lengths: (minLength, maxLength), into: &builder)
+        return (try? PatternCompiler.compile(pattern, maxRepetition: 1000, lengths: (minLength, maxLength), into: &builder)) ?? nil
     }
 
     /// The shortest and longest string of `format`, in characters.
     static func lengthRange(_ format: String) -> (Int, Int?)? {
         guard let pattern = patterns[format] else { return nil }
-        return PatternCompiler.lengthRange(try! PatternParser.parse(pattern, maxRepetition: 1000))
+        guard let parsed = try? PatternParser.parse(pattern, maxRepetition: 1000) else { return nil }
+        return PatternCompiler.lengthRange(parsed)
     }
 }
